@@ -1,0 +1,42 @@
+# Every target installs what it needs first: Debian packages (scripts/install-system-deps.sh), then .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SYSTEM_STAMP := .system-deps-checked
+
+.PHONY: demo test lint bundle bench system-deps venv clean
+
+$(SYSTEM_STAMP): scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	@touch $@
+
+system-deps: $(SYSTEM_STAMP)
+
+$(STAMP): pyproject.toml | $(SYSTEM_STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	bash scripts/with-desktop-session.sh --if-no-display $(BIN)/rocketchat-launcher demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bundle: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build/dist build/work $(SYSTEM_STAMP)
