@@ -1,0 +1,115 @@
+"""Session-wide test setup: a private desktop session (D-Bus, unlocked gnome-keyring, Xvfb).
+
+It starts in ``pytest_configure``, before any test module is imported, so that keyring, Qt and every
+subprocess see the private HOME, bus and display; it stops in ``pytest_unconfigure``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.desktop_session import (
+    DesktopSession,
+    DesktopSessionError,
+    environment_without_keyring,
+    locked_keyring_session,
+    verify_secret_service,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS_ROOT = REPO_ROOT / "test-artifacts"
+
+_session: DesktopSession | None = None
+_saved_environ: dict[str, str | None] = {}
+_UNSET = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "PYTHON_KEYRING_BACKEND")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _session
+    if _session is not None:
+        return
+    session = DesktopSession()
+    try:
+        session.start()
+    except (DesktopSessionError, OSError) as exc:
+        raise pytest.UsageError(
+            f"could not start the private desktop session for the tests: {exc} "
+            "(run `make system-deps` to install Xvfb, dbus and gnome-keyring)"
+        ) from exc
+    _session = session
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--no-sandbox" not in flags.split():
+        flags = f"--no-sandbox {flags}".strip()
+    updates = {**session.env, "QTWEBENGINE_CHROMIUM_FLAGS": flags, "PYWEBVIEW_GUI": "qt"}
+    for name in (*updates, *_UNSET):
+        _saved_environ.setdefault(name, os.environ.get(name))
+    for name in _UNSET:
+        os.environ.pop(name, None)
+    os.environ.update(updates)
+    try:
+        verify_secret_service()
+    except DesktopSessionError as exc:
+        pytest_unconfigure(config)
+        raise pytest.UsageError(str(exc)) from exc
+    config.stash[_timings_key] = dict(session.timings)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _session
+    if _session is None:
+        return
+    _session.stop()
+    _session = None
+    for name, value in _saved_environ.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved_environ.clear()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    timings = config.stash.get(_timings_key, None)
+    if timings is None:
+        return None
+    return (
+        f"private desktop session: DISPLAY={os.environ.get('DISPLAY')}, "
+        f"HOME={os.environ.get('HOME')}, started in {timings.get('total', 0.0):.2f} s"
+    )
+
+
+_timings_key = pytest.StashKey[dict[str, float]]()
+
+
+@pytest.fixture(scope="session")
+def desktop_session() -> DesktopSession:
+    """The running private desktop session (its ``env`` and ``pids()``)."""
+    assert _session is not None, "the desktop session starts in pytest_configure"
+    return _session
+
+
+@pytest.fixture
+def no_keyring_env() -> dict[str, str]:
+    """Environment for a subprocess where no Secret Service is reachable (keyring -> NoKeyringError)."""
+    return environment_without_keyring()
+
+
+@pytest.fixture
+def locked_keyring_env() -> Iterator[dict[str, str]]:
+    """Environment for a subprocess whose Secret Service collection is locked (-> KeyringLocked)."""
+    with locked_keyring_session() as env:
+        yield env
+
+
+@pytest.fixture
+def artifacts_dir(request: pytest.FixtureRequest) -> Path:
+    """<repo>/test-artifacts/<test name>/, created empty-or-existing, for screenshots and logs."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.replace("::", "__").replace("/", "."))
+    path = ARTIFACTS_ROOT / name.strip("_")[:180]
+    path.mkdir(parents=True, exist_ok=True)
+    return path
