@@ -1,0 +1,134 @@
+"""`Sandbox`: a running Rocket.Chat stand-in on 127.0.0.1 plus the handles tests drive it with.
+
+State (users, tokens, events, settings) lives in the handle, so `stop()`/`start()` is Rocket.Chat going down
+and coming back on the same port with its database intact.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from .app import create_app
+from .background import BackgroundServer
+from .config import ConfigError, SandboxConfig, SandboxUser
+from .sidedoor import post_message
+from .state import SandboxState
+from .store import UserRecord
+
+__all__ = ["Sandbox"]
+
+
+class Sandbox:
+    """In-process sandbox. `with Sandbox(cfg) as rc:` returns once it answers HTTP."""
+
+    def __init__(self, config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.config = config or SandboxConfig()
+        self.state = SandboxState(self.config)
+        self.app = create_app(self.state)
+        self._server = BackgroundServer(self.app, host=host, port=port)
+
+    # lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server.running
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """ "http://127.0.0.1:PORT", no trailing slash (valid once started)."""
+        return self._server.url
+
+    @property
+    def origin(self) -> str:
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    # knobs -----------------------------------------------------------------------------------------------
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a Rocket.Chat setting; pages read settings at start, so reload to see it (ConfigError if unknown)."""
+        self.state.set_setting(name, value)
+
+    def setting(self, name: str) -> Any:
+        return self.state.setting(name)
+
+    def set_client_start_delay(self, seconds: float) -> None:
+        self.state.client_start_delay = _seconds("client_start_delay", seconds)
+
+    def set_latency(self, seconds: float) -> None:
+        self.state.latency = _seconds("latency", seconds)
+
+    def set_create_tokens_secret(self, secret: str | None) -> None:
+        self.state.create_tokens_secret = secret
+
+    def set_login_rate_limit(self, limit: int, window: float | None = None) -> None:
+        """New limit (and window) for `/api/v1/login`; counting starts afresh."""
+        self.state.limiter.limit = limit
+        if window is not None:
+            self.state.limiter.window = window
+        self.state.limiter.reset()
+
+    def set_iframe_token(self, token: str, username: str) -> None:
+        """Let `{iframe: true, token}` log `username` in (RC §4.2 `services.iframe.token`)."""
+        self.state.iframe_tokens[token] = username
+
+    # data ------------------------------------------------------------------------------------------------
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The side-door log: dicts with "kind", "time" (epoch seconds) and details, never a token."""
+        return self.state.store.events(kind)
+
+    def user_id(self, username: str) -> str | None:
+        user = self.state.store.by_username(username)
+        return user.id if user else None
+
+    def add_user(self, user: SandboxUser) -> str:
+        if self.state.store.by_username(user.username) is not None:
+            raise ConfigError(f"Sandbox user {user.username!r} exists already; pick another username.")
+        return self.state.store.add_user(user).id
+
+    def login_token(self, username: str) -> tuple[str, str]:
+        """Mint a token as `users.createToken` would; returns (user_id, token)."""
+        user = self._user(username)
+        token, _ = self.state.store.issue_token(user)
+        self.state.store.record("token-issued", user_id=user.id, username=user.username, by="sandbox")
+        return user.id, token
+
+    def expire_tokens(self, username: str) -> None:
+        """Age every token of `username` past `Accounts_LoginExpiration` (resume logins then fail, RC §7)."""
+        user = self._user(username)
+        self.state.store.backdate_tokens(user, self.state.expiration_seconds() + 1.0)
+
+    def post_message(
+        self, username: str, text: str, sender: str = "rocket.cat", room: str = "general"
+    ) -> str:
+        """Deliver a message to `username`'s unread count; returns the message id."""
+        return post_message(self.state, username, text, sender, room).id
+
+    def _user(self, username: str) -> UserRecord:
+        user = self.state.store.by_username(username)
+        if user is None:
+            raise ConfigError(f"No sandbox user {username!r}; add it to SandboxConfig.users.")
+        return user
+
+
+def _seconds(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{name} must be a number of seconds, 0 or more.")
+    return float(value)
