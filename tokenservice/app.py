@@ -1,0 +1,307 @@
+"""The HTTP face of the token service (contract: docs/architecture.md, "tokenservice").
+
+Flow 1: the launcher signs in (`POST /api/login`), then fetches a Rocket.Chat token with the bearer
+(`/api/rocketchat/token`). Flow 2: Rocket.Chat's own web client calls `/api/rocketchat/iframe-auth` with the
+browser's cookie and shows `/login` when that answers 401 (RC §4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from importlib import resources
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .config import TokenServiceConfig
+from .cors import CorsPolicy
+from .directory import Employee
+from .rocketchat import RocketChatAdmin, RocketChatError
+from .sessions import InvalidSession, Session, SessionError, SessionStore
+from .throttle import LoginThrottle
+from .tokens import TokenBroker
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("tokenservice")
+
+_MAX_USERNAME = 256
+_MAX_PASSWORD = 1024
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+class _Service:
+    """The pieces one running app shares; kept on `app.state.service` for tests and the benchmark."""
+
+    def __init__(
+        self,
+        config: TokenServiceConfig,
+        clock: Callable[[], float],
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.config = config
+        self.sessions = SessionStore(config.session_lifetime, clock=clock)
+        self.throttle = LoginThrottle(config.throttle, clock=clock)
+        self.rc = RocketChatAdmin(
+            config.rocketchat_url,
+            config.service_account,
+            create_tokens_secret=config.create_tokens_secret,
+            timeout=httpx.Timeout(config.request_timeout, connect=config.connect_timeout),
+            transport=transport,
+        )
+        self.broker = TokenBroker(
+            self.rc,
+            reuse_margin=config.token_reuse_margin,
+            revalidate_after=config.token_revalidate_after,
+            clock=clock,
+        )
+        self.cors = CorsPolicy(config.rocketchat_origin or "")
+        self.login_page = _login_page(config.rocketchat_origin or "")
+
+
+def create_app(
+    config: TokenServiceConfig,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    rc_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """Build the ASGI app. `clock` (monotonic seconds) lets tests expire sessions without waiting."""
+    service = _Service(config, clock, rc_transport)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await service.rc.aclose()
+
+    routes = [
+        Route("/api/login", _login, methods=["POST"]),
+        Route("/api/logout", _logout, methods=["POST"]),
+        Route("/api/rocketchat/token", _rocketchat_token, methods=["GET", "POST"]),
+        Route("/api/rocketchat/iframe-auth", _iframe_auth, methods=["GET", "POST", "OPTIONS"]),
+        Route("/login", _login_page_route, methods=["GET"]),
+        Route("/healthz", _healthz, methods=["GET"]),
+        Mount("/static", app=StaticFiles(packages=[("tokenservice", "static")]), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.state.service = service
+    return app
+
+
+# -- employee sessions ---------------------------------------------------------------------------------
+
+
+async def _login(request: Request) -> Response:
+    service = _service(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _error(400, "invalid_request", "Send the username and password as a JSON object.")
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "invalid_request", "The request body is not valid JSON.")
+    username = body.get("username") if isinstance(body, dict) else None
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not isinstance(password, str) or not username.strip() or not password:
+        return _error(400, "invalid_request", "Both username and password are required, as strings.")
+    username = username.strip()
+    if len(username) > _MAX_USERNAME or len(password) > _MAX_PASSWORD:
+        return _error(400, "invalid_request", "The username or password is too long.")
+
+    address = _client_address(request)
+    wait = service.throttle.retry_after(username, address)
+    if wait is not None:
+        log.warning("login throttled user=%s client=%s retry_after=%ds", username, address, wait)
+        return JSONResponse(
+            {
+                "error": "too_many_attempts",
+                "message": f"Too many failed sign-in attempts; try again in {wait} seconds.",
+                "retry_after": wait,
+            },
+            status_code=429,
+            headers={"Retry-After": str(wait), **_NO_STORE},
+        )
+
+    employee = await service.config.directory.authenticate(username, password)
+    if employee is None:
+        service.throttle.failed(username, address)
+        log.info("login failed user=%s client=%s", username, address)
+        return _error(401, "invalid_credentials", "The username or password is wrong.")
+
+    service.throttle.succeeded(username)
+    token, _session = service.sessions.create(employee)
+    log.info("login ok user=%s client=%s", employee.username, address)
+    response = JSONResponse(
+        {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(service.config.session_lifetime),
+            "username": employee.username,
+        },
+        headers=_NO_STORE,
+    )
+    cookie = service.config.cookie
+    response.set_cookie(
+        cookie.name,
+        token,
+        max_age=service.config.cookie_max_age,
+        path=cookie.path,
+        secure=cookie.secure,
+        httponly=True,
+        samesite=cookie.samesite,  # type: ignore[arg-type]
+    )
+    return response
+
+
+async def _logout(request: Request) -> Response:
+    service = _service(request)
+    token = _bearer(request) or request.cookies.get(service.config.cookie.name)
+    service.sessions.end(token)
+    response = JSONResponse({"ok": True}, headers=_NO_STORE)
+    cookie = service.config.cookie
+    response.delete_cookie(
+        cookie.name,
+        path=cookie.path,
+        secure=cookie.secure,
+        httponly=True,
+        samesite=cookie.samesite,  # type: ignore[arg-type]
+    )
+    return response
+
+
+# -- Rocket.Chat tokens ----------------------------------------------------------------------------------
+
+
+async def _rocketchat_token(request: Request) -> Response:
+    """Flow 1: the launcher's bearer (or the cookie) buys `{authToken, userId}`."""
+    service = _service(request)
+    token = _bearer(request) or request.cookies.get(service.config.cookie.name)
+    try:
+        employee = await _employee(service, token)
+    except SessionError as exc:
+        return _error(401, exc.code, _sentence(str(exc)))
+    await _added_latency(service)
+    try:
+        login = await service.broker.token_for(employee, flow="launcher", client=_client_address(request))
+    except RocketChatError as exc:
+        return _rocketchat_failed(exc, employee)
+    return JSONResponse({"authToken": login.auth_token, "userId": login.user_id}, headers=_NO_STORE)
+
+
+async def _iframe_auth(request: Request) -> Response:
+    """Flow 2: Rocket.Chat's web client asks, with the browser's cookie, for `{loginToken}` (RC §4.2)."""
+    service = _service(request)
+    cors = service.cors
+    if request.method == "OPTIONS":
+        return cors.preflight(request)
+    if not cors.origin_allowed(request):
+        return cors.reject(request)
+    try:
+        employee = await _employee(service, request.cookies.get(service.config.cookie.name))
+    except SessionError:
+        message = "No valid token-service session in this browser; sign in on the login page."
+        return cors.decorate(request, _error(401, "invalid_session", message))
+    await _added_latency(service)
+    try:
+        login = await service.broker.token_for(employee, flow="iframe", client=_client_address(request))
+    except RocketChatError as exc:
+        return cors.decorate(request, _rocketchat_failed(exc, employee))
+    return cors.decorate(request, JSONResponse({"loginToken": login.auth_token}, headers=_NO_STORE))
+
+
+async def _employee(service: _Service, token: str | None) -> Employee:
+    session: Session = service.sessions.get(token)
+    employee = await service.config.directory.lookup(session.employee.username)
+    if employee is None:
+        service.sessions.end(token)
+        raise InvalidSession("you are no longer in the employee directory")
+    return employee
+
+
+def _rocketchat_failed(exc: RocketChatError, employee: Employee) -> Response:
+    log.warning("no Rocket.Chat token for user=%s: %s: %s", employee.username, exc.code, exc)
+    return _error(502, exc.code, _sentence(str(exc)))
+
+
+async def _added_latency(service: _Service) -> None:
+    if service.config.latency > 0:
+        await asyncio.sleep(service.config.latency)
+
+
+# -- pages and plumbing ----------------------------------------------------------------------------------
+
+
+async def _login_page_route(request: Request) -> Response:
+    service = _service(request)
+    origin = service.config.rocketchat_origin
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors 'self' {origin}"
+    )
+    headers = {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        **_NO_STORE,
+    }
+    return HTMLResponse(service.login_page, headers=headers)
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+def _login_page(rocketchat_origin: str) -> str:
+    template = resources.files("tokenservice").joinpath("static/login.html").read_text(encoding="utf-8")
+    return template.replace("{{ROCKETCHAT_ORIGIN}}", html.escape(rocketchat_origin, quote=True))
+
+
+def _service(request: Request) -> _Service:
+    return request.app.state.service
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=_NO_STORE)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = {404: "There is nothing at this address.", 405: "This method is not allowed here."}
+    return _error(
+        exc.status_code,
+        codes.get(exc.status_code, "http_error"),
+        message.get(exc.status_code, str(exc.detail)),
+    )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "internal_error", "The token service failed unexpectedly; see its log.")

@@ -1,0 +1,256 @@
+"""Configuration of the token service: a dataclass tests build directly, and a TOML loader for operators.
+
+Secrets (the service account's password or token, the createToken secret) are never written in the config
+file itself: the file names a file (`password_file`) or an environment variable (`password_env`) holding
+each one. Relative paths are resolved against the config file's directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .directory import DirectoryError, EmployeeDirectory, UsersFileDirectory
+from .rocketchat import ServiceAccount
+from .throttle import ThrottleSettings
+
+__all__ = ["ConfigError", "CookieSettings", "ServiceAccount", "TokenServiceConfig", "load_config"]
+
+_SAMESITE = ("lax", "strict", "none")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and what to do."""
+
+
+@dataclass(frozen=True)
+class CookieSettings:
+    """The session cookie. See docs/tokenservice.md for when SameSite must be None (and Secure)."""
+
+    name: str = "ts_session"
+    secure: bool = True
+    samesite: str = "lax"
+    path: str = "/"
+    max_age: int | None = None  # None: the session lifetime
+
+    def __post_init__(self) -> None:
+        if self.samesite not in _SAMESITE:
+            raise ConfigError(f"cookie.samesite must be one of {', '.join(_SAMESITE)}, not {self.samesite!r}")
+        if self.samesite == "none" and not self.secure:
+            raise ConfigError(
+                "cookie.samesite = 'none' needs cookie.secure = true (browsers drop it otherwise)"
+            )
+        if not self.name or any(c in self.name for c in ' =;,\t"'):
+            raise ConfigError(f"cookie.name {self.name!r} is not a valid cookie name")
+        if self.name.startswith("__Host-") and (not self.secure or self.path != "/"):
+            raise ConfigError("a __Host- cookie name needs cookie.secure = true and cookie.path = '/'")
+        if not self.path.startswith("/"):
+            raise ConfigError("cookie.path must start with '/'")
+
+
+@dataclass
+class TokenServiceConfig:
+    """Everything `create_app` needs; build it directly in tests, or with `load_config` from TOML."""
+
+    rocketchat_url: str
+    service_account: ServiceAccount
+    directory: EmployeeDirectory
+    rocketchat_origin: str | None = None  # default: derived from rocketchat_url
+    create_tokens_secret: str | None = field(default=None, repr=False)
+    session_lifetime: float = 8 * 3600.0
+    cookie: CookieSettings = field(default_factory=CookieSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    token_reuse_margin: float = 86400.0
+    token_revalidate_after: float | None = 300.0
+    connect_timeout: float = 5.0
+    request_timeout: float = 10.0
+    latency: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 8765
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        self.rocketchat_url = _http_url(self.rocketchat_url, "rocketchat.url").rstrip("/")
+        self.rocketchat_origin = _origin(self.rocketchat_origin or self.rocketchat_url, "rocketchat.origin")
+        for name in ("session_lifetime", "connect_timeout", "request_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive number of seconds")
+        if self.latency < 0 or self.token_reuse_margin < 0:
+            raise ConfigError("latency and token_reuse_margin cannot be negative")
+
+    @property
+    def cookie_max_age(self) -> int:
+        return self.cookie.max_age if self.cookie.max_age is not None else int(self.session_lifetime)
+
+
+def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> TokenServiceConfig:
+    """Read a TOML config (see tokenservice.example.toml); raises ConfigError with a one-sentence reason."""
+    path = Path(path)
+    env = dict(os.environ) if env is None else env
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"the config file {path} is not valid TOML: {exc}") from exc
+    base = path.parent
+    top = _Table(data, "")
+    server = top.table("server")
+    rc = top.table("rocketchat")
+    account = rc.table("service_account")
+    directory = top.table("directory")
+    sessions = top.table("sessions")
+    cookie = top.table("cookie")
+    throttle = top.table("throttle")
+
+    kind = directory.get("kind", str, "users-file")
+    if kind != "users-file":
+        raise ConfigError(f"directory.kind {kind!r} is not supported; use 'users-file'")
+    users_path = directory.get("path", str)
+    if users_path is None:
+        raise ConfigError("directory.path is missing: name the users file (see hash-password)")
+    try:
+        employees = UsersFileDirectory(base / users_path)
+    except DirectoryError as exc:
+        raise ConfigError(str(exc)) from exc
+
+    try:
+        service_account = ServiceAccount(
+            user_id=account.get("user_id", str),
+            token=account.secret("token", base, env),
+            username=account.get("username", str),
+            password=account.secret("password", base, env),
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            "rocketchat.service_account needs either user_id + token_file/token_env "
+            "or username + password_file/password_env"
+        ) from exc
+
+    lifetime = sessions.get("lifetime", (int, float), 8 * 3600)
+    config = TokenServiceConfig(
+        rocketchat_url=rc.require("url", str),
+        rocketchat_origin=rc.get("origin", str),
+        create_tokens_secret=rc.secret("create_tokens_secret", base, env),
+        service_account=service_account,
+        directory=employees,
+        session_lifetime=float(lifetime),
+        cookie=CookieSettings(
+            name=cookie.get("name", str, "ts_session"),
+            secure=cookie.get("secure", bool, True),
+            samesite=cookie.get("samesite", str, "lax").lower(),
+            path=cookie.get("path", str, "/"),
+            max_age=cookie.get("max_age", int),
+        ),
+        throttle=ThrottleSettings(
+            max_failures_per_username=throttle.get("max_failures_per_username", int, 5),
+            max_failures_per_address=throttle.get("max_failures_per_address", int, 20),
+            window=float(throttle.get("window", (int, float), 900)),
+        ),
+        token_reuse_margin=float(rc.get("token_reuse_margin", (int, float), 86400)),
+        token_revalidate_after=_optional_float(rc.get("token_revalidate_after", (int, float), 300)),
+        connect_timeout=float(rc.get("connect_timeout", (int, float), 5.0)),
+        request_timeout=float(rc.get("timeout", (int, float), 10.0)),
+        latency=float(top.get("latency", (int, float), 0.0)),
+        host=server.get("host", str, "127.0.0.1"),
+        port=server.get("port", int, 8765),
+        forwarded_allow_ips=server.get("forwarded_allow_ips", str, "127.0.0.1"),
+    )
+    for table in (top, server, rc, account, directory, sessions, cookie, throttle):
+        table.check_unknown()
+    return config
+
+
+def _optional_float(value: float | None) -> float | None:
+    # 0 turns the /api/v1/me re-check off.
+    return None if not value else float(value)
+
+
+class _Table:
+    """A TOML table that remembers which keys were read, so typos are reported instead of ignored."""
+
+    def __init__(self, data: dict[str, Any], prefix: str) -> None:
+        self._data = data
+        self._prefix = prefix
+        self._seen: set[str] = set()
+
+    def table(self, key: str) -> _Table:
+        value = self._data.get(key, {})
+        self._seen.add(key)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self._name(key)} must be a table ([{self._name(key)}])")
+        return _Table(value, self._name(key) + ".")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        self._seen.add(key)
+        if key not in self._data:
+            return default
+        value = self._data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ConfigError(f"{self._name(key)} must be {names}, not {value!r}")
+        return value
+
+    def require(self, key: str, kind: type) -> Any:
+        value = self.get(key, kind)
+        if value is None:
+            raise ConfigError(f"{self._name(key)} is missing")
+        return value
+
+    def secret(self, key: str, base: Path, env: dict[str, str]) -> str | None:
+        self._seen.add(key)
+        if key in self._data:
+            raise ConfigError(
+                f"{self._name(key)} must not be written in the config file; "
+                f"use {key}_file (a file holding it) or {key}_env (an environment variable)"
+            )
+        file_name, env_name = self.get(f"{key}_file", str), self.get(f"{key}_env", str)
+        if file_name and env_name:
+            raise ConfigError(f"set only one of {self._name(key)}_file and {self._name(key)}_env")
+        if file_name:
+            try:
+                value = (base / file_name).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read {self._name(key)}_file {file_name}: {exc.strerror}") from exc
+            if not value:
+                raise ConfigError(f"{self._name(key)}_file {file_name} is empty")
+            return value
+        if env_name:
+            value = env.get(env_name, "").strip()
+            if not value:
+                raise ConfigError(f"the environment variable {env_name} ({self._name(key)}_env) is not set")
+            return value
+        return None
+
+    def check_unknown(self) -> None:
+        unknown = sorted(set(self._data) - self._seen)
+        if unknown:
+            raise ConfigError(f"unknown config key {self._name(unknown[0])}; see tokenservice.example.toml")
+
+    def _name(self, key: str) -> str:
+        return self._prefix + key
+
+
+def _http_url(value: str, key: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{key} must be an http(s) URL such as https://chat.example.com, not {value!r}")
+    return value.strip()
+
+
+def _origin(value: str, key: str) -> str:
+    parts = urlsplit(_http_url(value, key))
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{key} has an invalid port: {value!r}") from exc
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")

@@ -1,0 +1,111 @@
+"""The token broker: one Rocket.Chat login token per employee, reused while it is comfortably valid.
+
+Minting a token per request would pile up login tokens on the user (RC keeps at most 50 and evicts the
+oldest, signing other devices out). So a token is kept in memory with its mint time and handed out again
+until `Accounts_LoginExpiration` minus a margin; every `revalidate_after` seconds it is checked against
+`/api/v1/me`, so a token revoked in Rocket.Chat is replaced rather than handed out.
+
+All work for one username runs under a per-username lock (single flight): fifty first-time requests for a
+new employee create one Rocket.Chat user and mint one token that all fifty receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import audit
+from .directory import Employee
+from .rocketchat import LoginToken, RocketChatAdmin, RocketChatRefused, UserUnavailable
+
+__all__ = ["TokenBroker"]
+
+
+@dataclass
+class _Cached:
+    token: LoginToken
+    minted_at: float
+    checked_at: float
+
+
+class TokenBroker:
+    """Hands out Rocket.Chat login tokens for employees."""
+
+    def __init__(
+        self,
+        rc: RocketChatAdmin,
+        *,
+        reuse_margin: float = 86400.0,
+        revalidate_after: float | None = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rc = rc
+        self._margin = reuse_margin
+        self._revalidate_after = revalidate_after
+        self._clock = clock
+        self._cache: dict[str, _Cached] = {}
+        # One lock per employee who ever asked; bounded by the size of the directory.
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def token_for(self, employee: Employee, *, flow: str, client: str) -> LoginToken:
+        """A token Rocket.Chat accepts for `employee`; raises RocketChatError subclasses."""
+        key = employee.username.casefold()
+        lifetime = await self._rc.login_expiration()
+        cached = self._cache.get(key)
+        if cached and self._fresh(cached, lifetime) and not self._due_for_check(cached):
+            return self._issue(employee, cached.token, flow, "reused", client)
+
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(key)
+            if cached and self._fresh(cached, lifetime):
+                if not self._due_for_check(cached):
+                    return self._issue(employee, cached.token, flow, "reused", client)
+                if await self._rc.token_accepted(cached.token.user_id, cached.token.auth_token):
+                    cached.checked_at = self._clock()
+                    return self._issue(employee, cached.token, flow, "reused", client)
+            self._cache.pop(key, None)
+            token, source, minted_at = await self._mint(employee)
+            self._cache[key] = _Cached(token=token, minted_at=minted_at, checked_at=minted_at)
+            return self._issue(employee, token, flow, source, client)
+
+    def forget(self, username: str) -> None:
+        """Drop the cached token, e.g. after the launcher reports Rocket.Chat rejected it."""
+        self._cache.pop(username.casefold(), None)
+
+    async def _mint(self, employee: Employee) -> tuple[LoginToken, str, float]:
+        source = "minted"
+        user = await self._rc.find_user(employee.username)
+        if user is None:
+            try:
+                user = await self._rc.create_user(employee)
+                source = "created-user"
+            except UserUnavailable:
+                # Someone else (another service instance, an admin) created it in between: look again.
+                user = await self._rc.find_user(employee.username)
+                if user is None:
+                    raise RocketChatRefused(
+                        f"Rocket.Chat says the username or e-mail of {employee.username!r} is taken "
+                        "by another account; an administrator must resolve the clash"
+                    ) from None
+        # Stamp before minting so the local expiry estimate errs on the early side.
+        minted_at = self._clock()
+        return await self._rc.create_token(user.id), source, minted_at
+
+    def _fresh(self, cached: _Cached, lifetime: float) -> bool:
+        margin = min(self._margin, lifetime / 2)
+        return self._clock() < cached.minted_at + lifetime - margin
+
+    def _due_for_check(self, cached: _Cached) -> bool:
+        if self._revalidate_after is None:
+            return False
+        return self._clock() - cached.checked_at >= self._revalidate_after
+
+    @staticmethod
+    def _issue(employee: Employee, token: LoginToken, flow: str, source: str, client: str) -> LoginToken:
+        audit.token_issued(
+            username=employee.username, rc_user_id=token.user_id, flow=flow, source=source, client=client
+        )
+        return token
