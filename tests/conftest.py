@@ -6,6 +6,7 @@ subprocess see the private HOME, bus and display; it stops in ``pytest_unconfigu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import QtBrowser
 from tests.support.desktop_session import (
     DesktopSession,
     DesktopSessionError,
@@ -113,3 +115,33 @@ def artifacts_dir(request: pytest.FixtureRequest) -> Path:
     path = ARTIFACTS_ROOT / name.strip("_")[:180]
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest, artifacts_dir: Path) -> Iterator[QtBrowser]:
+    """A started Qt WebEngine page driver (off-the-record profile, ~1024x700 on Xvfb), closed after the test.
+
+    When the test fails, ``failure.png`` and ``browser-stderr.log`` are left in ``artifacts_dir``.
+    """
+    with QtBrowser() as driver:
+        yield driver
+        report = request.node.stash.get(_call_report_key, None)
+        if report is not None and report.failed:
+            _save_failure_artifacts(driver, artifacts_dir)
+
+
+_call_report_key = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[_call_report_key] = report
+    return report
+
+
+def _save_failure_artifacts(driver: QtBrowser, directory: Path) -> None:
+    (directory / "browser-stderr.log").write_text(driver.stderr_tail(lines=400))
+    with contextlib.suppress(Exception):  # the driver may be the thing that failed
+        driver.screenshot(directory / "failure.png", timeout=5)

@@ -1,16 +1,27 @@
-"""Honest checks of the shared test infrastructure: private keyring session, keyring failure envs."""
+"""Honest checks of the shared test infrastructure: private keyring session, keyring failure envs,
+the Qt WebEngine page driver and the screenshot check."""
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
 
+from rcsandbox.background import BackgroundServer
+from tests.support.browser import BrowserCrashed, JavaScriptError, PageLoadError, QtBrowser
 from tests.support.desktop_session import DesktopSession
+from tests.support.screenshots import assert_not_blank
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _SET_PASSWORD = "import keyring; keyring.set_password('rcl-test/infra', 'probe', 'value')"
@@ -94,3 +105,149 @@ def test_artifacts_dir_is_per_test_under_the_repo(artifacts_dir: Path) -> None:
     assert artifacts_dir.is_dir()
     assert artifacts_dir.parent == REPO_ROOT / "test-artifacts"
     assert "test_artifacts_dir_is_per_test_under_the_repo" in artifacts_dir.name
+
+
+# -- Qt WebEngine page driver ---------------------------------------------------------------------
+
+_PAGE = """<!doctype html>
+<html><head><title>Infra page</title></head>
+<body style="background:#f4f4f4;font:20px sans-serif">
+<h1 id="title">Hello from the infra page</h1>
+<div id="late"></div>
+<script>
+  console.log("page script ran");
+  console.warn("a warning");
+  setTimeout(function () { document.getElementById("late").textContent = "arrived"; }, 300);
+</script>
+</body></html>
+"""
+_THROWING_PAGE = """<!doctype html><html><body><p>throws</p>
+<script>function explode() { throw new Error("infra-boom-42"); } explode();</script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def page_server() -> Iterator[BackgroundServer]:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(_PAGE)
+
+    async def throwing(request: Request) -> HTMLResponse:
+        return HTMLResponse(_THROWING_PAGE)
+
+    async def info(request: Request) -> JSONResponse:
+        return JSONResponse({"server": "infra", "query": request.query_params.get("q")})
+
+    app = Starlette(routes=[Route("/", page), Route("/throws", throwing), Route("/api/info", info)])
+    with BackgroundServer(app) as server:
+        yield server
+
+
+@pytest.mark.gui
+def test_browser_opens_evaluates_and_waits(browser: QtBrowser, page_server: BackgroundServer) -> None:
+    assert browser.open(page_server.url + "/") == page_server.url + "/"
+    assert browser.eval("document.title") == "Infra page"
+    assert browser.eval("document.querySelector('#title').textContent") == "Hello from the infra page"
+    assert browser.eval("const n = 20; n + 22") == 42  # statements: the completion value
+    assert browser.wait_for("document.getElementById('late').textContent", timeout=5) == "arrived"
+    assert browser.url() == page_server.url + "/"
+
+
+@pytest.mark.gui
+def test_browser_awaits_promises_and_reports_rejections(
+    browser: QtBrowser, page_server: BackgroundServer
+) -> None:
+    browser.open(page_server.url + "/")
+    assert browser.eval("fetch('/api/info?q=x').then(r => r.json())") == {"server": "infra", "query": "x"}
+    with pytest.raises(JavaScriptError, match="nope-7"):
+        browser.eval("Promise.reject(new Error('nope-7'))")
+    with pytest.raises(JavaScriptError, match="TypeError"):
+        browser.eval("null.property")
+
+
+@pytest.mark.gui
+def test_wait_for_timeout_names_last_value_and_console(
+    browser: QtBrowser, page_server: BackgroundServer
+) -> None:
+    browser.open(page_server.url + "/")
+    with pytest.raises(TimeoutError) as caught:
+        browser.wait_for("document.querySelectorAll('.never').length", timeout=0.5)
+    assert "last value: 0" in str(caught.value)
+    assert "page script ran" in str(caught.value)
+
+
+@pytest.mark.gui
+def test_browser_captures_console_and_uncaught_errors(
+    browser: QtBrowser, page_server: BackgroundServer
+) -> None:
+    browser.open(page_server.url + "/")
+    browser.wait_for("document.readyState === 'complete'")
+    messages = browser.console()
+    assert {"level": "info", "message": "page script ran"}.items() <= messages[0].items()
+    assert any(m["level"] == "warning" and m["message"] == "a warning" for m in messages)
+    browser.open(page_server.url + "/throws")
+    errors = [m for m in browser.console() if m["level"] == "error"]
+    assert errors, browser.console()
+    assert "infra-boom-42" in errors[-1]["message"]
+    assert errors[-1]["source"] == page_server.url + "/throws"
+
+
+@pytest.mark.gui
+def test_screenshot_is_not_blank(
+    browser: QtBrowser, page_server: BackgroundServer, artifacts_dir: Path
+) -> None:
+    browser.open(page_server.url + "/")
+    shot = browser.screenshot(artifacts_dir / "page.png")
+    assert_not_blank(shot)
+    size = subprocess.run(
+        ["convert", str(shot), "-format", "%w %h", "info:"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [int(v) for v in size] == [1024, 700]
+
+
+@pytest.mark.gui
+def test_blank_screenshot_is_detected(browser: QtBrowser, artifacts_dir: Path) -> None:
+    browser.open("about:blank")
+    shot = browser.screenshot(artifacts_dir / "blank.png")
+    with pytest.raises(AssertionError, match="is blank"):
+        assert_not_blank(shot)
+
+
+@pytest.mark.gui
+def test_init_script_runs_before_page_scripts(page_server: BackgroundServer) -> None:
+    init = "window.__rclInit = 'seen'; console.log('init ran at ' + document.readyState);"
+    with QtBrowser(init_script=init) as b:
+        b.open(page_server.url + "/")
+        assert b.eval("window.__rclInit") == "seen"
+        messages = [m["message"] for m in b.console()]
+        assert messages.index("init ran at loading") < messages.index("page script ran")
+
+
+@pytest.mark.gui
+def test_failed_load_raises_page_load_error(browser: QtBrowser) -> None:
+    dead_port = _unused_port()
+    with pytest.raises(PageLoadError, match="failed"):
+        browser.open(f"http://127.0.0.1:{dead_port}/", timeout=10)
+
+
+@pytest.mark.gui
+def test_crashed_driver_surfaces_with_stderr_tail(browser: QtBrowser) -> None:
+    assert browser.pid is not None
+    os.kill(browser.pid, signal.SIGKILL)
+    with pytest.raises(BrowserCrashed, match="stderr tail"):
+        browser.eval("1 + 1", timeout=5)
+
+
+@pytest.mark.gui
+def test_driver_exits_when_its_stdin_closes() -> None:
+    b = QtBrowser().start()
+    proc = b._proc
+    assert proc is not None and proc.stdin is not None
+    proc.stdin.close()  # what the driver sees when the test process dies
+    assert proc.wait(timeout=15) == 0
+    b.close()
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
