@@ -1,0 +1,183 @@
+"""POST /api/login and /api/logout: sessions, cookie attributes, errors, expiry and throttling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from tokenservice.config import CookieSettings
+from tokenservice.throttle import ThrottleSettings
+
+from .conftest import RunningService
+
+
+def test_login_gives_bearer_and_httponly_cookie(service: RunningService) -> None:
+    resp = service.login("alice")
+
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["token_type"] == "bearer"
+    assert body["username"] == "alice"
+    assert body["expires_in"] == int(service.config.session_lifetime)
+    assert len(body["access_token"]) >= 40
+    cookie = resp.headers["set-cookie"]
+    assert cookie.startswith(f"ts_session={body['access_token']};")
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {
+        "httponly",
+        "path=/",
+        "samesite=lax",
+        f"max-age={int(service.config.session_lifetime)}",
+    } <= attributes
+    assert "secure" not in attributes
+    assert resp.headers["cache-control"] == "no-store"
+
+
+def test_cookie_settings_are_applied(start_service: Callable[..., RunningService]) -> None:
+    service = start_service(
+        cookie=CookieSettings(name="__Host-org", secure=True, samesite="none", path="/", max_age=600)
+    )
+    cookie = service.login("alice").headers["set-cookie"]
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert cookie.startswith("__Host-org=")
+    assert {"secure", "samesite=none", "max-age=600", "httponly"} <= attributes
+
+
+def test_username_matches_case_insensitively_and_reports_canonical_name(service: RunningService) -> None:
+    resp = service.login("ALICE", "alice-pw")
+    assert resp.status_code == 200
+    assert resp.json()["username"] == "alice"
+
+
+def test_wrong_password_and_unknown_user_are_the_same_401(service: RunningService) -> None:
+    wrong = service.login("alice", "not-her-password")
+    unknown = service.login("mallory", "whatever")
+
+    for resp in (wrong, unknown):
+        assert resp.status_code == 401
+        assert resp.json() == {
+            "error": "invalid_credentials",
+            "message": "The username or password is wrong.",
+        }
+        assert "set-cookie" not in resp.headers
+
+
+def test_malformed_login_requests_get_400(service: RunningService) -> None:
+    url = f"{service.url}/api/login"
+    cases = [
+        httpx.post(url, data={"username": "alice", "password": "alice-pw"}),  # a form, not JSON
+        httpx.post(url, content=b"{not json", headers={"Content-Type": "application/json"}),
+        httpx.post(url, json=["alice", "alice-pw"]),
+        httpx.post(url, json={"username": "alice"}),
+        httpx.post(url, json={"username": "alice", "password": 12345}),
+        httpx.post(url, json={"username": "  ", "password": "x"}),
+    ]
+    for resp in cases:
+        assert resp.status_code == 400, resp.text
+        body = resp.json()
+        assert body["error"] == "invalid_request"
+        assert body["message"].endswith(".")
+
+
+def test_logout_ends_the_session_for_bearer_and_cookie(service: RunningService) -> None:
+    headers = service.bearer("alice")
+    assert service.token(headers).status_code == 200
+
+    out = httpx.post(f"{service.url}/api/logout", headers=headers)
+    assert out.status_code == 200
+    assert out.json() == {"ok": True}
+    assert 'ts_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+
+    after = service.token(headers)
+    assert after.status_code == 401
+    assert after.json()["error"] == "invalid_session"
+
+
+def test_logout_with_cookie(service: RunningService) -> None:
+    with httpx.Client(base_url=service.url) as browser_like:
+        assert (
+            browser_like.post("/api/login", json={"username": "bob", "password": "bob-pw"}).status_code == 200
+        )
+        assert browser_like.get("/api/rocketchat/token").status_code == 200
+        assert browser_like.post("/api/logout").status_code == 200
+        assert "ts_session" not in browser_like.cookies
+        resp = browser_like.get("/api/rocketchat/token")
+    assert resp.status_code == 401
+
+
+def test_missing_or_garbage_session_is_invalid(service: RunningService) -> None:
+    for headers in ({}, {"Authorization": "Bearer not-a-session"}, {"Authorization": "Basic YWxpY2U6eA=="}):
+        resp = service.token(headers)
+        assert resp.status_code == 401
+        assert resp.json()["error"] == "invalid_session"
+
+
+def test_session_expires(service: RunningService) -> None:
+    headers = service.bearer("alice")
+    assert service.token(headers).status_code == 200
+
+    service.clock.advance(service.config.session_lifetime + 1)
+
+    resp = service.token(headers)
+    assert resp.status_code == 401
+    assert resp.json() == {"error": "session_expired", "message": "The session has expired; sign in again."}
+
+
+def test_failed_logins_are_throttled_per_username(start_service: Callable[..., RunningService]) -> None:
+    service = start_service(
+        throttle=ThrottleSettings(max_failures_per_username=3, max_failures_per_address=100, window=60)
+    )
+    for _ in range(3):
+        assert service.login("alice", "guess").status_code == 401
+
+    blocked = service.login("alice")  # even the right password waits now
+    assert blocked.status_code == 429
+    body = blocked.json()
+    assert body["error"] == "too_many_attempts"
+    assert 1 <= body["retry_after"] <= 60
+    assert blocked.headers["retry-after"] == str(body["retry_after"])
+    assert service.login("bob").status_code == 200  # other employees are unaffected
+
+    service.clock.advance(body["retry_after"])
+    assert service.login("alice").status_code == 200
+
+
+def test_failed_logins_are_throttled_per_address(start_service: Callable[..., RunningService]) -> None:
+    service = start_service(
+        throttle=ThrottleSettings(max_failures_per_username=100, max_failures_per_address=4, window=60)
+    )
+    for name in ("alice", "bob", "carol", "nobody"):
+        assert service.login(name, "spray").status_code == 401
+
+    resp = service.login("dave")
+    assert resp.status_code == 429
+    assert resp.json()["error"] == "too_many_attempts"
+
+
+def test_success_clears_the_username_failures(start_service: Callable[..., RunningService]) -> None:
+    service = start_service(
+        throttle=ThrottleSettings(max_failures_per_username=3, max_failures_per_address=100, window=60)
+    )
+    for _ in range(2):
+        assert service.login("alice", "typo").status_code == 401
+    assert service.login("alice").status_code == 200
+    for _ in range(2):
+        assert service.login("alice", "typo").status_code == 401
+    assert service.login("alice").status_code == 200
+
+
+def test_removed_employee_loses_access(start_service: Callable[..., RunningService], tmp_path) -> None:
+    from .conftest import EMPLOYEES, write_users_file
+
+    users = write_users_file(tmp_path / "users.toml", {"alice": EMPLOYEES["alice"], "bob": EMPLOYEES["bob"]})
+    from tokenservice.directory import UsersFileDirectory
+
+    service = start_service(directory=UsersFileDirectory(users))
+    headers = service.bearer("bob")
+    write_users_file(users, {"alice": EMPLOYEES["alice"], "extra": ("x-pw", "X", "x@example.com")})
+
+    resp = service.token(headers)
+    assert resp.status_code == 401
+    assert resp.json()["error"] == "invalid_session"
+    assert "no longer in the employee directory" in resp.json()["message"]
