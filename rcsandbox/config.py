@@ -168,6 +168,8 @@ def config_from_mapping(data: dict[str, Any], source: str = "config") -> Sandbox
             raise ConfigError(
                 f"Each [[users]] entry in {source} may only have: {', '.join(sorted(_USER_KEYS))}."
             )
+        if not isinstance(entry.get("username"), str) or not isinstance(entry.get("password"), str):
+            raise ConfigError(f"Each [[users]] entry in {source} needs a username and a password (strings).")
         users.append(SandboxUser(**entry))
     kwargs = {k: v for k, v in data.items() if k != "users"}
     try:

@@ -1,0 +1,83 @@
+"""The test-only side door under /sandbox/... (architecture.md)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from rcsandbox import Sandbox
+
+from .conftest import login
+
+
+def test_events_endpoint_lists_and_filters(rc: Sandbox, http: httpx.Client) -> None:
+    login(http, "alice", "alice-pw")
+    http.post("/api/v1/login", json={"user": "alice", "password": "wrong"})
+    everything = http.get("/sandbox/events").json()["events"]
+    assert [e["kind"] for e in everything] == ["login", "login-failed"]
+    only = http.get("/sandbox/events", params={"kind": "login-failed"}).json()["events"]
+    assert len(only) == 1 and only[0]["username"] == "alice" and isinstance(only[0]["time"], float)
+
+
+def test_posted_messages_drive_unread_and_notifications(rc: Sandbox, http: httpx.Client) -> None:
+    headers = login(http, "alice", "alice-pw")
+    assert http.get("/sandbox/client/updates", headers=headers).json()["unread"] == 0
+    posted = http.post(
+        "/sandbox/messages", json={"username": "alice", "text": "hi", "sender": "bob", "room": "dev"}
+    )
+    assert posted.status_code == 200 and posted.json()["ok"] is True
+    rc.post_message("alice", "second")
+    updates = http.get("/sandbox/client/updates", headers=headers).json()
+    assert updates["unread"] == 2
+    first = updates["notifications"][0]
+    assert first["payload"]["rid"] and first["payload"]["sender"]["username"] == "bob"
+    assert first["payload"]["name"] == "dev" and first["text"] == "hi" and first["title"] == "bob"
+    again = http.get("/sandbox/client/updates", params={"since": updates["cursor"]}, headers=headers).json()
+    assert again["notifications"] == [] and again["unread"] == 2
+    assert http.post("/sandbox/client/read", headers=headers).status_code == 200
+    assert http.get("/sandbox/client/updates", headers=headers).json()["unread"] == 0
+
+
+def test_client_updates_need_auth(http: httpx.Client) -> None:
+    assert http.get("/sandbox/client/updates").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{oops", 400),
+        (b'{"username": "alice"}', 400),
+        (b'{"username": "zed", "text": "x"}', 404),
+        (b'{"username": "alice", "text": "x", "room": 3}', 400),
+    ],
+    ids=["malformed", "no-text", "unknown-user", "bad-room"],
+)
+def test_bad_message_posts_get_a_clear_error(http: httpx.Client, body: bytes, status: int) -> None:
+    response = http.post("/sandbox/messages", content=body)
+    assert response.status_code == status
+    assert response.json()["ok"] is False and response.json()["error"].endswith(".")
+
+
+def test_settings_side_door_changes_and_validates(rc: Sandbox, http: httpx.Client) -> None:
+    ok = http.post("/sandbox/settings", json={"Iframe_Integration_receive_enable": True})
+    assert ok.status_code == 200 and rc.setting("Iframe_Integration_receive_enable") is True
+    for body in ({"No_Such_Setting": 1}, {"Iframe_Integration_receive_enable": "yes"}, [1]):
+        response = http.post("/sandbox/settings", json=body)
+        assert response.status_code == 400 and response.json()["ok"] is False
+
+
+def test_client_log_accepts_known_kinds_only(rc: Sandbox, http: httpx.Client) -> None:
+    # sendBeacon posts text/plain; the body is still JSON.
+    body = b'{"kind": "origin-rejected", "origin": "https://evil.example", "nested": {"x": 1}}'
+    assert (
+        http.post("/sandbox/client-log", content=body, headers={"Content-Type": "text/plain"}).status_code
+        == 200
+    )
+    event = rc.events("origin-rejected")[-1]
+    assert (
+        event["origin"] == "https://evil.example"
+        and event["source"] == "web-client"
+        and "nested" not in event
+    )
+    assert http.post("/sandbox/client-log", json={"kind": "login"}).status_code == 400
+    assert http.post("/sandbox/client-log", content=b"nope").status_code == 400
