@@ -231,8 +231,8 @@ def test_failed_load_raises_page_load_error(browser: QtBrowser) -> None:
 
 @pytest.mark.gui
 def test_crashed_driver_surfaces_with_stderr_tail(browser: QtBrowser) -> None:
-    assert browser.pid is not None
-    os.kill(browser.pid, signal.SIGKILL)
+    assert browser.driver_pid is not None
+    os.kill(browser.driver_pid, signal.SIGKILL)  # as if Qt WebEngine crashed
     with pytest.raises(BrowserCrashed, match="stderr tail"):
         browser.eval("1 + 1", timeout=5)
 
@@ -251,3 +251,30 @@ def _unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.mark.gui
+def test_busy_page_script_times_out_and_close_still_works(browser: QtBrowser) -> None:
+    browser.open("data:text/html,<p>busy</p>")
+    with pytest.raises(TimeoutError, match="did not finish within 1 s"):
+        browser.eval("while (true) {}", timeout=1)
+
+
+@pytest.mark.gui
+def test_hung_driver_is_killed_and_reported() -> None:
+    b = QtBrowser(hang_grace=1).start()
+    try:
+        assert b.driver_pid is not None
+        os.kill(b.driver_pid, signal.SIGSTOP)  # the Qt process stops answering altogether
+        with pytest.raises(BrowserCrashed, match="hangs"):
+            b.eval("1", timeout=1)
+        assert not Path(f"/proc/{b.driver_pid}").exists() or _is_zombie(b.driver_pid)
+    finally:
+        b.close()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,8 @@ class QtBrowser:
     ``init_script`` runs in every page at document creation, in the main world (before the page's own
     scripts). ``storage_dir`` gives a persistent profile there; without it the profile is off the record.
     ``env`` is the subprocess environment (default: ``os.environ``, i.e. the private desktop session).
+    ``hang_grace``: how long past a command's own timeout the driver may stay silent before it is
+    declared hung, killed, and BrowserCrashed raised.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class QtBrowser:
         size: tuple[int, int] = (1024, 700),
         env: dict[str, str] | None = None,
         start_timeout: float = 30.0,
+        hang_grace: float = _GRACE,
     ) -> None:
         self._config = {
             "init_script": init_script,
@@ -88,11 +92,13 @@ class QtBrowser:
         }
         self._env = env
         self._start_timeout = start_timeout
+        self._hang_grace = hang_grace
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr_path: Path | None = None
         self._answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._next_id = 0
         self.startup_seconds: float | None = None
+        self.driver_pid: int | None = None  # the Qt process (its parent, ``pid``, only reaps)
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -119,6 +125,7 @@ class QtBrowser:
         if not ready.get("ready"):
             self.close()
             raise BrowserCrashed(f"the Qt page driver sent {ready!r} instead of a ready message")
+        self.driver_pid = int(ready["pid"])
         self.startup_seconds = time.monotonic() - started
         return self
 
@@ -137,12 +144,9 @@ class QtBrowser:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
+                self._proc = proc
+                self._kill()
+                self._proc = None
         with contextlib.suppress(OSError):
             assert proc.stdout is not None
             proc.stdout.close()
@@ -160,6 +164,7 @@ class QtBrowser:
 
     @property
     def pid(self) -> int | None:
+        """The subprocess we started: a small reaper whose child (``driver_pid``) runs Qt."""
         return self._proc.pid if self._proc is not None else None
 
     # -- page API --------------------------------------------------------------------------------
@@ -241,7 +246,7 @@ class QtBrowser:
         self._next_id += 1
         rid = self._next_id
         self._write({"id": rid, "cmd": cmd, "timeout": timeout, **fields})
-        deadline = time.monotonic() + timeout + _GRACE
+        deadline = time.monotonic() + timeout + self._hang_grace
         while True:
             answer = self._next_answer(deadline, cmd)
             if answer.get("id") == rid:
@@ -301,10 +306,17 @@ class QtBrowser:
         )
 
     def _kill(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        """Kill the Qt process (SIGKILL also ends a stopped one); its reaper parent then exits."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        if self.driver_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.driver_pid, signal.SIGKILL)
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             self._proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(timeout=5)
+            self._proc.wait(timeout=5)
 
 
 class _EvalTimeout(BrowserError, TimeoutError):

@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _SECRETS_BUS_NAME = "org.freedesktop.secrets"
+_ROOT_PREFIX = "rcl-desktop-"
 _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 5.0
 _XDG_DIRS_TO_UNSET = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
@@ -98,7 +99,9 @@ class DesktopSession:
 
     def start(self) -> DesktopSession:
         started = time.monotonic()
-        self.root = Path(tempfile.mkdtemp(prefix="rcl-desktop-"))
+        _remove_abandoned_roots()
+        self.root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         home = self.root / "home"
         runtime = self.root / "runtime"
         home.mkdir()
@@ -339,6 +342,17 @@ def _login_keyring_with_other_password() -> Path:
         _other_password_keyring = _scratch() / "login.keyring"
         shutil.copy2(made, _other_password_keyring)
     return _other_password_keyring
+
+
+def _remove_abandoned_roots() -> None:
+    """Delete session dirs whose owner process is gone (a test run killed with SIGKILL)."""
+    for root in Path(tempfile.gettempdir()).glob(_ROOT_PREFIX + "*"):
+        try:
+            owner = int((root / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _base_environment(home: Path, runtime: Path) -> dict[str, str]:

@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,7 @@ from PyQt6.QtWidgets import QApplication
 
 _EVAL_SOURCE_URL = "rcl-page-driver-eval"
 _PROMISE_POLL_MS = 15
+_STRAGGLER_SECONDS = 3.0
 _LEVELS = {
     QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: "info",
     QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: "warning",
@@ -322,19 +324,43 @@ def _reap_everything_after(child: int) -> int:
     """Wait for the Qt child and every process it left behind; return the child's exit code.
 
     Chromium's helper processes can outlive the driver by a moment; as a subreaper we inherit and
-    reap them, so no zombie or stray QtWebEngineProcess is left once this process has exited.
+    reap them (killing stragglers after a few seconds), so nothing is left once this process exits.
     """
     code = 1
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    signal.signal(signal.SIGTERM, lambda *_: _kill_quietly(child))
+    straggler_deadline: float | None = None
     while True:
         try:
-            pid, status = os.waitpid(-1, 0)
+            pid, status = os.waitpid(-1, os.WNOHANG if straggler_deadline is not None else 0)
         except ChildProcessError:
             return code
         except InterruptedError:
             continue
         if pid == child:
             code = os.waitstatus_to_exitcode(status)
+            straggler_deadline = time.monotonic() + _STRAGGLER_SECONDS
+        elif pid == 0:  # only stragglers left, none exited yet
+            if straggler_deadline is not None and time.monotonic() > straggler_deadline:
+                for orphan in _children():
+                    _kill_quietly(orphan)
+                straggler_deadline = time.monotonic() + _STRAGGLER_SECONDS
+            time.sleep(0.02)
+
+
+def _children() -> list[int]:
+    me = str(os.getpid())
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError), open(f"/proc/{entry}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[1] == me:
+                    found.append(int(entry))
+    return found
+
+
+def _kill_quietly(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _run_qt() -> int:
