@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,9 @@ from tests.support.desktop_session import (
     locked_keyring_session,
     verify_secret_service,
 )
+
+if TYPE_CHECKING:
+    from rcsandbox import Sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS_ROOT = REPO_ROOT / "test-artifacts"
@@ -145,3 +149,26 @@ def _save_failure_artifacts(driver: QtBrowser, directory: Path) -> None:
     (directory / "browser-stderr.log").write_text(driver.stderr_tail(lines=400))
     with contextlib.suppress(Exception):  # the driver may be the thing that failed
         driver.screenshot(directory / "failure.png", timeout=5)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A running Rocket.Chat stand-in (docs/architecture.md): user alice/alice-pw, service account
+    admin/admin-pw, createToken secret "sandbox-secret", iframe login accepted from any origin."""
+    from rcsandbox import Sandbox, SandboxConfig, SandboxUser
+
+    config = SandboxConfig(
+        users=[
+            SandboxUser(
+                username="alice",
+                password="alice-pw",
+                name="Alice Doe",
+                email="alice@example.com",
+                roles=["user"],
+            )
+        ],
+        create_tokens_secret="sandbox-secret",
+        settings={"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": "*"},
+    )
+    with Sandbox(config) as rc:
+        yield rc

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
+from rcsandbox import Sandbox
 from rcsandbox.background import BackgroundServer
 from tests.support.browser import BrowserCrashed, JavaScriptError, PageLoadError, QtBrowser
 from tests.support.desktop_session import DesktopSession
@@ -278,3 +279,75 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_desktop_session_leaves_no_process_or_directory_behind() -> None:
+    session = DesktopSession().start()
+    pids, root = session.pids(), session.root
+    assert len(pids) == 3 and all(_running(pid) for pid in pids)  # Xvfb, dbus-daemon, gnome-keyring
+    assert root is not None and root.is_dir()
+    session.stop()
+    assert not any(_running(pid) for pid in pids)
+    assert not root.exists()
+
+
+@pytest.mark.gui
+def test_closed_browser_leaves_no_process_behind() -> None:
+    b = QtBrowser().start()
+    reaper, qt = b.pid, b.driver_pid
+    assert reaper is not None and qt is not None and _running(reaper) and _running(qt)
+    helpers = _descendants(reaper)
+    assert any("QtWebEngineProcess" in _cmdline(pid) for pid in helpers), helpers
+    b.close()
+    assert not any(_running(pid) for pid in [reaper, qt, *helpers])
+
+
+@pytest.mark.gui
+def test_storage_dir_persists_between_browsers_and_default_profile_does_not(
+    page_server: BackgroundServer, tmp_path: Path
+) -> None:
+    url = page_server.url + "/"
+    with QtBrowser(storage_dir=tmp_path / "profile") as first:
+        first.open(url)
+        first.eval("localStorage.setItem('remember', 'yes')")
+    with QtBrowser(storage_dir=tmp_path / "profile") as second:
+        second.open(url)
+        assert second.eval("localStorage.getItem('remember')") == "yes"
+    with QtBrowser() as off_the_record:
+        off_the_record.open(url)
+        off_the_record.eval("localStorage.setItem('remember', 'yes')")
+    with QtBrowser() as fresh:
+        fresh.open(url)
+        assert fresh.eval("localStorage.getItem('remember')") is None
+
+
+def test_sandbox_fixture_answers_over_http(sandbox: Sandbox) -> None:
+    import httpx
+
+    response = httpx.post(sandbox.url + "/api/v1/login", json={"user": "alice", "password": "alice-pw"})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["userId"] == sandbox.user_id("alice")
+
+
+def _running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and not _is_zombie(pid)
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found += [int(entry.name), *_descendants(int(entry.name))]
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path(f"/proc/{pid}") / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
