@@ -12,6 +12,7 @@ new employee create one Rocket.Chat user and mint one token that all fifty recei
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from .directory import Employee
 from .rocketchat import LoginToken, RocketChatAdmin, RocketChatRefused, UserUnavailable
 
 __all__ = ["TokenBroker"]
+
+log = logging.getLogger("tokenservice.tokens")
 
 
 @dataclass
@@ -84,6 +87,7 @@ class TokenBroker:
                 source = "created-user"
             except UserUnavailable:
                 # Someone else (another service instance, an admin) created it in between: look again.
+                log.info("users.create for %s found it taken; looking the user up again", employee.username)
                 user = await self._rc.find_user(employee.username)
                 if user is None:
                     raise RocketChatRefused(
