@@ -1,0 +1,248 @@
+"""The command line: ``rocketchat-launcher [options] [config|sign-in|sign-out|doctor|demo]``.
+
+Without a subcommand it opens the window (``launcher.app.run``, imported only then, so the other commands
+start fast and never load Qt). Exit codes: 0 success, 1 failure with one sentence on stderr, 2 bad usage.
+Passwords are never accepted as arguments: ``--password-stdin`` or an interactive prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from launcher import APP_NAME, __version__
+from launcher.errors import ConfigError, CredentialStoreError, LauncherError
+from launcher.paths import Paths
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger(__name__)
+
+_GLOBAL_HELP = {
+    "config": "configuration file, a layer above the administrator's files (like $ROCKETCHAT_LAUNCHER_CONFIG)",
+    "rocketchat_url": "Rocket.Chat address, overriding the configuration",
+    "profile": "keep all state (config, data, logs, webview storage, keyring namespace) under DIR",
+    "verbose": "log debug details to the console too",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Global options work before and after the subcommand; SUPPRESS keeps a subcommand's unset copy from
+    # overwriting a value given before it.
+    shared = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _add_globals(shared, default=argparse.SUPPRESS)
+
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        allow_abbrev=False,
+        description="Open your organization's Rocket.Chat in a desktop window, already signed in.",
+    )
+    _add_globals(parser, default=None)
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    window = parser.add_argument_group("window options (no subcommand)")
+    window.add_argument(
+        "--exit-when-ready", action="store_true", help="quit once Rocket.Chat shows signed in"
+    )
+    window.add_argument("--timeline", type=Path, metavar="FILE", help="write start-up timings (JSON) to FILE")
+    window.add_argument("--debug", action="store_true", help="enable the web inspector")
+    window.add_argument("--start-minimized", action="store_true", help="start hidden in the tray")
+    window.add_argument("--username", help="prefill the sign-in page with this username")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[shared], allow_abbrev=False, help=help)
+
+    command("config", "print the effective settings and where each came from")
+    sign_in = command("sign-in", "sign in and store the login in the keyring")
+    sign_in.add_argument("--username", dest="username", default=argparse.SUPPRESS, help="the username")
+    sign_in.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    command("sign-out", "forget everything stored and log the token out")
+    doctor = command("doctor", "check configuration, servers and keyring")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    command("demo", "run the launcher against a local Rocket.Chat stand-in")
+    return parser
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE", default=default, help=_GLOBAL_HELP["config"])
+    parser.add_argument(
+        "--rocketchat-url", metavar="URL", default=default, help=_GLOBAL_HELP["rocketchat_url"]
+    )
+    parser.add_argument("--profile", type=Path, metavar="DIR", default=default, help=_GLOBAL_HELP["profile"])
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=default if default is not None else False,
+        help=_GLOBAL_HELP["verbose"],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit code."""
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    options.paths = Paths.under(options.profile) if options.profile else Paths.default()
+    options.cli_settings = {"rocketchat.url": options.rocketchat_url} if options.rocketchat_url else {}
+
+    from launcher.logsetup import setup_logging
+
+    setup_logging(options.paths, verbose=options.verbose)
+    handlers = {
+        None: _run_window,
+        "config": _run_config,
+        "sign-in": _run_sign_in,
+        "sign-out": _run_sign_out,
+        "doctor": _run_doctor,
+        "demo": _run_demo,
+    }
+    try:
+        return handlers[options.command](options)
+    except LauncherError as error:
+        log.error("%s failed: %s", options.command or "launcher", error)
+        _fail(str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _load_settings(options: argparse.Namespace, **kwargs: Any) -> Any:
+    from launcher.config import load_settings
+
+    return load_settings(
+        cli=options.cli_settings, env=os.environ, paths=options.paths, config_file=options.config, **kwargs
+    )
+
+
+def _store(options: argparse.Namespace) -> Any:
+    from launcher.credentials import CredentialStore
+
+    return CredentialStore(options.paths.keyring_namespace)
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+
+
+def _run_window(options: argparse.Namespace) -> int:
+    settings = _load_settings(options)
+    from launcher import app  # Qt and pywebview load only here
+
+    return int(app.run(settings, options) or 0)
+
+
+def _run_demo(options: argparse.Namespace) -> int:
+    from launcher import demo
+
+    return int(demo.main(options) or 0)
+
+
+def _run_config(options: argparse.Namespace) -> int:
+    from launcher.config import config_layers, format_settings
+
+    settings = _load_settings(options, require_complete=False)
+    print(format_settings(settings))
+    print()
+    print("Files read, lowest priority first (a missing file is skipped):")
+    for role, path, _ in config_layers(paths=options.paths, env=os.environ, config_file=options.config):
+        state = "found" if path.is_file() else "not found"
+        print(f"  {role}: {path} ({state})")
+    _load_settings(options)  # what is still missing, as a ConfigError (exit 1) after the listing
+    return 0
+
+
+def _run_doctor(options: argparse.Namespace) -> int:
+    from launcher import doctor
+
+    checks = doctor.run_checks(
+        paths=options.paths, cli=options.cli_settings, env=os.environ, config_file=options.config
+    )
+    print(doctor.format_json(checks) if options.json else doctor.format_text(checks))
+    return doctor.exit_code(checks)
+
+
+def _run_sign_in(options: argparse.Namespace) -> int:
+    from launcher.signin import Failed, NeedsCredentials, SignedIn, SignInFlow
+
+    settings = _load_settings(options)
+    store = _store(options)
+    store.check()  # no keyring: say so before asking for a password that could not be kept
+    stored = store.load_login()
+    username = getattr(options, "username", None) or (stored.username if stored else None)
+    if not username:
+        if not sys.stdin.isatty() or options.password_stdin:
+            _fail("No username given; pass --username U (the password goes to standard input).")
+            return 2
+        username = input("Username: ").strip()
+    password = _read_password(options, username)
+    if password is None:
+        return 2
+    with SignInFlow(settings, store) as flow:
+        outcome = flow.sign_in(username, password, remember=True)
+    if isinstance(outcome, SignedIn):
+        if outcome.warning:
+            _fail(outcome.warning)
+            return 1
+        print(
+            f"Signed in to {settings.rocketchat_url} as {username}; the login is stored in the system keyring."
+        )
+        return 0
+    if isinstance(outcome, NeedsCredentials):
+        _fail(outcome.message or "Enter your username and password.")
+        return 1
+    assert isinstance(outcome, Failed)
+    _fail(outcome.message)
+    return 1
+
+
+def _read_password(options: argparse.Namespace, username: str) -> str | None:
+    if options.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+        if not password:
+            _fail("No password on standard input; pipe it in, for example from a password manager.")
+            return None
+        return password
+    if not sys.stdin.isatty():
+        _fail("No terminal to ask for the password; use --password-stdin.")
+        return None
+    return getpass.getpass(f"Password for {username}: ")
+
+
+def _run_sign_out(options: argparse.Namespace) -> int:
+    from launcher.signin import SignInFlow
+
+    store = _store(options)
+    try:
+        settings = _load_settings(options)
+    except ConfigError as error:
+        # Forgetting secrets must not depend on a valid configuration; only the token logout does.
+        log.warning("sign-out without a usable configuration: %s", error)
+        store.clear()
+        options.paths.clear_webview_storage()
+        _fail(
+            "Forgot the stored login, but could not log the token out at Rocket.Chat because the "
+            f"configuration is not usable: {error}"
+        )
+        return 1
+    try:
+        with SignInFlow(settings, store) as flow:
+            flow.sign_out()
+    except CredentialStoreError as error:
+        _fail(str(error))
+        return 1
+    options.paths.clear_webview_storage()
+    print("Signed out: the stored login and token are forgotten, and the window's web storage is deleted.")
+    return 0

@@ -1,0 +1,82 @@
+"""Logging: a rotating file in the platform's log directory, the console only with ``--verbose``.
+
+Every handler masks secrets (``launcher.redaction``). The HTTP libraries are held at WARNING whatever the
+verbosity: their debug output describes requests, and a request may carry a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from launcher.paths import Paths
+from launcher.redaction import RedactingFilter, RedactingFormatter
+
+__all__ = ["LogSetup", "setup_logging"]
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+_MAX_BYTES = 1_000_000
+_BACKUPS = 3
+_QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "h2", "h11", "urllib3", "asyncio", "keyring", "secretstorage")
+
+
+@dataclass
+class LogSetup:
+    """The handlers installed by ``setup_logging``; ``close()`` removes them (tests, re-configuration)."""
+
+    log_file: Path | None
+    handlers: list[logging.Handler] = field(default_factory=list)
+
+    def close(self) -> None:
+        root = logging.getLogger()
+        for handler in self.handlers:
+            root.removeHandler(handler)
+            handler.close()
+        self.handlers.clear()
+
+
+_current: LogSetup | None = None
+
+
+def setup_logging(paths: Paths | None, *, verbose: bool = False) -> LogSetup:
+    """Log to ``paths.log_file`` (rotating) and, with ``verbose``, to stderr; return what was installed.
+
+    A log directory that cannot be created only costs the file log, never the launcher itself."""
+    global _current
+    if _current is not None:
+        _current.close()
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    setup = LogSetup(log_file=None)
+    formatter = RedactingFormatter(_FORMAT)
+    if paths is not None:
+        try:
+            paths.log_dir.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.handlers.RotatingFileHandler(
+                paths.log_file, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+            )
+        except OSError as exc:
+            print(
+                f"rocketchat-launcher: cannot write the log file in {paths.log_dir} ({exc.strerror}).",
+                file=sys.stderr,
+            )
+        else:
+            file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+            setup.log_file = paths.log_file
+            setup.handlers.append(file_handler)
+    if verbose:
+        console = logging.StreamHandler(sys.stderr)
+        console.setLevel(logging.DEBUG)
+        setup.handlers.append(console)
+    for handler in setup.handlers:
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    _current = setup
+    return setup
