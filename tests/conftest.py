@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,10 +115,15 @@ def locked_keyring_env() -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def artifacts_dir(request: pytest.FixtureRequest) -> Path:
-    """<repo>/test-artifacts/<test name>/, created empty-or-existing, for screenshots and logs."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.replace("::", "__").replace("/", "."))
-    path = ARTIFACTS_ROOT / name.strip("_")[:180]
-    path.mkdir(parents=True, exist_ok=True)
+    """An empty <repo>/test-artifacts/<test name>/ for screenshots and logs (kept after the run).
+
+    <test name> is the node id without ``tests/`` and ``.py``: ``shell.test_window__test_opens[qt]``.
+    """
+    node_id = request.node.nodeid.removeprefix("tests/").replace(".py::", "::")
+    name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", node_id.replace("/", ".").replace("::", "__"))
+    path = ARTIFACTS_ROOT / name[:200]
+    shutil.rmtree(path, ignore_errors=True)  # nothing stale from an earlier run
+    path.mkdir(parents=True)
     return path
 
 
