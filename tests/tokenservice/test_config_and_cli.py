@@ -1,0 +1,193 @@
+"""The TOML config loader and the command line (`serve`, `hash-password`) as operators use them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rcsandbox import Sandbox
+from tokenservice.config import ConfigError, load_config
+from tokenservice.directory import UsersFileDirectory
+
+from .conftest import EMPLOYEES, SECRET, write_users_file
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "tokenservice" / "tokenservice.example.toml"
+
+
+def _example_dir(tmp_path: Path) -> Path:
+    shutil.copy(EXAMPLE, tmp_path / "tokenservice.toml")
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "create-tokens-secret").write_text(SECRET + "\n")
+    (tmp_path / "secrets" / "service-account-password").write_text("admin-pw\n")
+    write_users_file(tmp_path / "users.toml", {"alice": EMPLOYEES["alice"]})
+    return tmp_path / "tokenservice.toml"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_example_config_loads(tmp_path: Path) -> None:
+    config = load_config(_example_dir(tmp_path), env={})
+
+    assert config.rocketchat_url == "https://chat.example.com"
+    assert config.rocketchat_origin == "https://chat.example.com"
+    assert config.create_tokens_secret == SECRET
+    assert config.service_account.username == "tokenservice-bot"
+    assert config.service_account.password == "admin-pw"
+    assert config.cookie.samesite == "none" and config.cookie.secure
+    assert config.throttle.max_failures_per_username == 5
+    assert isinstance(config.directory, UsersFileDirectory)
+    assert "admin-pw" not in repr(config) and SECRET not in repr(config)
+
+
+def test_secrets_from_environment_variables(tmp_path: Path) -> None:
+    path = _example_dir(tmp_path)
+    _edit(path, 'password_file = "secrets/service-account-password"', 'password_env = "TS_TEST_PW"')
+    assert load_config(path, env={"TS_TEST_PW": "from-env"}).service_account.password == "from-env"
+    with pytest.raises(ConfigError, match="TS_TEST_PW"):
+        load_config(path, env={})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('password_file = "secrets/service-account-password"', 'password = "hunter2"', "must not be written"),
+        ('\nsamesite = "none"', '\nsamesite = "sideways"', "cookie.samesite must be one of"),
+        ("\nsecure = true", "\nsecure = false", "needs cookie.secure = true"),
+        ('url = "https://chat.example.com"', 'url = "chat.example.com"', "must be an http"),
+        ("window = 900", "windw = 900", "unknown config key throttle.windw"),
+        ('path = "users.toml"', 'path = "missing.toml"', "cannot read the users file"),
+        ("port = 8765", 'port = "8765"', "server.port must be int"),
+        ('username = "tokenservice-bot"\n', "", "needs either user_id"),
+    ],
+)
+def test_bad_config_gets_a_one_sentence_error(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = _example_dir(tmp_path)
+    _edit(path, old, new)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path, env={})
+    assert "hunter2" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def _run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tokenservice", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+async def _check(directory: UsersFileDirectory, username: str, password: str) -> str | None:
+    employee = await directory.authenticate(username, password)
+    return employee.name if employee else None
+
+
+def test_hash_password_reads_stdin_and_prints_a_users_entry(tmp_path: Path) -> None:
+    import asyncio
+
+    result = _run_cli(
+        "hash-password",
+        "--username",
+        "erin",
+        "--name",
+        "Erin Moe",
+        "--email",
+        "erin@example.com",
+        stdin="erin's pw\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "erin's pw" not in result.stdout
+    (tmp_path / "users.toml").write_text(result.stdout)
+
+    directory = UsersFileDirectory(tmp_path / "users.toml")
+    assert asyncio.run(_check(directory, "erin", "erin's pw")) == "Erin Moe"
+    assert asyncio.run(_check(directory, "erin", "wrong")) is None
+
+
+def test_hash_password_alone_prints_only_the_hash() -> None:
+    result = _run_cli("hash-password", stdin="pw\n")
+    assert result.returncode == 0
+    assert result.stdout.startswith("scrypt$n=16384,r=8,p=1$")
+    assert result.stdout.count("\n") == 1
+
+
+def test_hash_password_refuses_an_empty_password_and_password_arguments() -> None:
+    empty = _run_cli("hash-password", stdin="\n")
+    assert empty.returncode == 1
+    assert "password is empty" in empty.stderr
+    as_argument = _run_cli("hash-password", "--password", "secret")
+    assert as_argument.returncode == 2  # argparse: no such option, by design
+
+
+def test_serve_with_a_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
+    result = _run_cli("--config", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("tokenservice: cannot read the config file")
+    assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> None:
+    path = _example_dir(tmp_path)
+    _edit(path, 'url = "https://chat.example.com"', f'url = "{rc.url}"')
+    _edit(path, 'origin = "https://chat.example.com"', f'origin = "{rc.origin}"')
+    _edit(path, 'username = "tokenservice-bot"', 'username = "admin"')
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokenservice", "--config", str(path), "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not answer /healthz within 20 s"
+            time.sleep(0.05)
+        login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": "alice-pw"})
+        assert login.status_code == 200
+        assert "Secure" in login.headers["set-cookie"]  # as configured in the example
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        token = httpx.post(f"{url}/api/rocketchat/token", headers=bearer)
+        assert token.status_code == 200
+        assert rc.user_id("alice") == token.json()["userId"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, stderr = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+    assert "alice-pw" not in stderr and "admin-pw" not in stderr
+    assert "token issued" in stderr and "user=alice" in stderr
