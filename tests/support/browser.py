@@ -32,7 +32,9 @@ __all__ = [
     "BrowserError",
     "JavaScriptError",
     "PageLoadError",
+    "PageLoadTimeout",
     "QtBrowser",
+    "ScriptTimeout",
     "WaitTimeout",
 ]
 
@@ -59,6 +61,10 @@ class PageLoadTimeout(PageLoadError, TimeoutError):
 
 class JavaScriptError(BrowserError):
     """The evaluated script threw, or its Promise was rejected."""
+
+
+class ScriptTimeout(BrowserError, TimeoutError):
+    """A script (or its Promise) did not finish within its deadline."""
 
 
 class WaitTimeout(BrowserError, TimeoutError):
@@ -258,7 +264,7 @@ class QtBrowser:
             return answer.get("result")
         kind, error = answer.get("kind"), str(answer.get("error"))
         if kind == "timeout":
-            raise (PageLoadTimeout if cmd == "open" else _EvalTimeout)(error)
+            raise (PageLoadTimeout if cmd == "open" else ScriptTimeout)(error)
         if kind == "load":
             raise PageLoadError(error)
         if kind == "javascript":
@@ -317,7 +323,3 @@ class QtBrowser:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(timeout=5)
-
-
-class _EvalTimeout(BrowserError, TimeoutError):
-    """A script (or its Promise) did not finish within its deadline."""

@@ -45,6 +45,7 @@ __all__ = [
     "DesktopSessionError",
     "environment_without_keyring",
     "locked_keyring_session",
+    "verify_secret_service",
 ]
 
 _SECRETS_BUS_NAME = "org.freedesktop.secrets"
