@@ -1,0 +1,52 @@
+"""Entry point of the desktop window: `run(settings, options)`, called lazily by the CLI.
+
+Everything heavy (pywebview, Qt, httpx, keyring) is imported from here on, in the order that gets the
+window on screen first; see launcher/shell.py for the states and docs/desktop.md for what users see.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from launcher.timeline import Timeline
+
+
+def run(settings: Any, options: argparse.Namespace) -> int:
+    """Open the window; return the exit code (0 signed in or closed normally; see shell.EXIT_*)."""
+    timeline = Timeline()
+    from launcher import e2e
+    from launcher.paths import Paths
+    from launcher.shell import Shell
+
+    paths = getattr(options, "paths", None)
+    if paths is None:
+        profile = getattr(options, "profile", None)
+        paths = Paths.under(profile) if profile else Paths.default()
+    shell = Shell(
+        settings,
+        paths,
+        timeline,
+        debug=bool(getattr(options, "debug", False)),
+        exit_when_ready=bool(getattr(options, "exit_when_ready", False)),
+        start_minimized=bool(getattr(options, "start_minimized", False)),
+        username=getattr(options, "username", None),
+        demo_password=getattr(options, "demo_password", None),
+        auto_submit=bool(getattr(options, "demo_auto_submit", False)),
+    )
+    timeline_file: Path | None = getattr(options, "timeline", None)
+    if timeline_file is not None:
+        shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
+    driver = e2e.from_environment()
+    if driver is not None:
+        driver.attach(shell)
+    code = shell.run()
+    if timeline_file is not None:
+        timeline.write(timeline_file)
+    return code
+
+
+def _write_on(state: str, timeline: Timeline, path: Path) -> None:
+    if state == "signed-in":
+        timeline.write(path)

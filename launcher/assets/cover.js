@@ -1,0 +1,78 @@
+/* Runs in the Rocket.Chat page at document creation (before Rocket.Chat's own scripts).
+ * It only (1) draws the "Signing you in…" cover while the launcher signs the page in, and
+ * (2) remembers Rocket.Chat's logged-in/out CustomEvents (RC §3), which fire once and would be missed
+ * by a later check. It holds no token and talks to nothing: the launcher polls `__rcLauncher`.
+ * The launcher replaces the CONFIG line below before installing the script. */
+(function () {
+  'use strict';
+  var CONFIG = {"rcOrigin": "", "organization": "", "cover": false};  /*@CONFIG@*/
+  if (window.top !== window || location.origin !== CONFIG.rcOrigin || window.__rcLauncher) return;
+
+  var host = null;
+  var state = {
+    loggedIn: false,
+    loggedOut: false,
+    coverVisible: false,
+    showCover: function () { mount(); },
+    hideCover: function () { unmount(); }
+  };
+  Object.defineProperty(window, '__rcLauncher', { value: state });
+
+  window.addEventListener('Custom_Script_Logged_In', function () { state.loggedIn = true; state.loggedOut = false; });
+  window.addEventListener('Custom_Script_Logged_Out', function () { state.loggedIn = false; state.loggedOut = true; });
+
+  var CSS =
+    ':host{all:initial;position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;' +
+    'justify-content:center;background:#f3f5f9;color:#1f2329;transition:opacity .25s ease;' +
+    'font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"DejaVu Sans",sans-serif}' +
+    '@media (prefers-color-scheme:dark){:host{background:#16181c;color:#e4e7ea}}' +
+    '.box{text-align:center;padding:24px}' +
+    '.ring{width:44px;height:44px;margin:0 auto 20px;border-radius:50%;border:4px solid rgba(29,116,245,.2);' +
+    'border-top-color:#1d74f5;animation:spin .9s linear infinite}' +
+    'h1{font-size:20px;font-weight:650;margin:0 0 6px}p{margin:0;font-size:14px;opacity:.7}' +
+    '@keyframes spin{to{transform:rotate(360deg)}}';
+
+  function build() {
+    host = document.createElement('rocketchat-launcher-cover');
+    host.setAttribute('role', 'status');
+    host.setAttribute('aria-live', 'polite');
+    var root = host.attachShadow({ mode: 'closed' });
+    var style = document.createElement('style');
+    style.textContent = CSS;
+    var box = document.createElement('div');
+    box.className = 'box';
+    var ring = document.createElement('div');
+    ring.className = 'ring';
+    var title = document.createElement('h1');
+    title.textContent = 'Signing you in…';
+    var org = document.createElement('p');
+    org.textContent = CONFIG.organization ? CONFIG.organization + ' · Rocket.Chat' : 'Rocket.Chat';
+    box.appendChild(ring); box.appendChild(title); box.appendChild(org);
+    root.appendChild(style); root.appendChild(box);
+  }
+
+  function mount() {
+    if (!host) build();
+    state.coverVisible = true;
+    host.style.opacity = '1';
+    var parent = document.documentElement;
+    if (parent) { if (host.parentNode !== parent) parent.appendChild(host); return; }
+    var observer = new MutationObserver(function () {
+      if (document.documentElement && state.coverVisible) {
+        observer.disconnect();
+        document.documentElement.appendChild(host);
+      }
+    });
+    observer.observe(document, { childList: true });
+  }
+
+  function unmount() {
+    state.coverVisible = false;
+    if (!host || !host.parentNode) return;
+    host.style.opacity = '0';
+    var leaving = host;
+    setTimeout(function () { if (!state.coverVisible && leaving.parentNode) leaving.parentNode.removeChild(leaving); }, 260);
+  }
+
+  if (CONFIG.cover) mount();
+})();

@@ -1,0 +1,239 @@
+"""Test-only driver for end-to-end tests of the real window. Inert unless ROCKETCHAT_LAUNCHER_E2E is set.
+
+ROCKETCHAT_LAUNCHER_E2E=<dir> makes the launcher, for each state the window reaches, wait until the page
+is painted, save <dir>/NN-<state>.png (a Qt grab) and record the page's text; then write <dir>/report.json
+and close the window when the plan says so. The test writes:
+
+- <dir>/input.json (optional): {"username", "password", "remember"}: typed into the real sign-in form
+  (through the page DOM) and submitted, the first time the sign-in page shows. A throw-away password.
+- <dir>/plan.json (optional): {"finish_on": ["signed-in", "signin@2", ...], "timeout": 60,
+  "after_signed_in": [{"do": "click-link", "url": ..., "target": "_blank"|"_self"},
+                      {"do": "navigate", "url": ...}, {"do": "menu", "title": "Sign out"}]}
+
+Nothing here is reachable from a page; it only drives the window from Python, like a person would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from launcher.navigation import redact
+
+ENV_VAR = "ROCKETCHAT_LAUNCHER_E2E"
+
+_PAINTED = {
+    # state -> JS condition that is true once the state's page is on screen
+    "signin": "document.body && document.body.getAttribute('data-ready') === 'true'",
+    "error": "document.body && document.body.getAttribute('data-ready') === 'true'",
+    "signin-failed": (
+        "(function(){var e=document.getElementById('error'), b=document.getElementById('submit');"
+        "return !!(e && e.textContent && b && b.getAttribute('aria-busy') === 'false');})()"
+    ),
+    "signing-in": "!!(window.__rcLauncher && window.__rcLauncher.coverVisible) || location.protocol === 'file:'",
+    "signed-in": "!!(window.__rcLauncher && !window.__rcLauncher.coverVisible) && document.readyState === 'complete'",
+}
+
+_PAGE_FACTS = """(function () {
+  var r = window.__rcLauncher;
+  return {
+    origin: location.origin,
+    text: document.body ? document.body.innerText : '',
+    cover: !!(r && r.coverVisible),
+    rcLoggedInEvent: !!(r && r.loggedIn),
+    meteorUserId: (function () { try { return localStorage.getItem('Meteor.userId'); } catch (e) { return null; } })()
+  };
+})()"""
+
+
+def from_environment(env: dict[str, str] | os._Environ[str] = os.environ) -> E2EDriver | None:
+    directory = env.get(ENV_VAR)
+    return E2EDriver(Path(directory)) if directory else None
+
+
+class E2EDriver:
+    """Records and drives one launcher run for a test (see module docstring)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.plan: dict[str, Any] = _read_json(directory / "plan.json") or {}
+        self._input: dict[str, Any] | None = _read_json(directory / "input.json")
+        self._shell: Any = None
+        self._start = time.monotonic()
+        self._count = 0
+        self._seen: dict[str, int] = {}
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self.report: dict[str, Any] = {"renderer": None, "states": [], "actions": [], "result": None}
+
+    def attach(self, shell: Any) -> None:
+        self._shell = shell
+        shell.add_listener(self._on_state)
+        threading.Thread(target=self._watchdog, name="e2e-watchdog", daemon=True).start()
+
+    # ------------------------------------------------------------------ recording
+
+    def _on_state(self, state: str, info: dict[str, Any]) -> None:
+        if self._done.is_set() or state == "closed":
+            if state == "closed":
+                self._write()
+            return
+        entry = self._record(state, info)
+        if state == "signin" and self._input is not None:
+            data, self._input = self._input, None
+            entry["filled"] = self._fill_and_submit(data)
+        if state == "signed-in":
+            for action in self.plan.get("after_signed_in", []):
+                self.report["actions"].append(self._act(action))
+            self.report["after_actions"] = self._facts()
+            self.report["after_actions"]["url"] = redact(self._shell.current_url())
+        self._seen[state] = self._seen.get(state, 0) + 1
+        wanted = self.plan.get("finish_on", ["signed-in", "error"])
+        if state in wanted or f"{state}@{self._seen[state]}" in wanted:
+            self._finish("finished", state)
+
+    def _record(self, state: str, info: dict[str, Any]) -> dict[str, Any]:
+        shell = self._shell
+        painted = self._wait_js(_PAINTED.get(state, "true"), 15.0)
+        self._wait_frames()
+        self._count += 1
+        shot = self.dir / f"{self._count:02d}-{state}.png"
+        saved = shell.screenshot(shot) or _import_root(shot)
+        entry = {
+            "state": state,
+            "t_ms": round((time.monotonic() - self._start) * 1000),
+            "painted": painted,
+            "url": redact(shell.current_url()),
+            "screenshot": shot.name if saved else None,
+            "info": {k: v for k, v in info.items() if isinstance(v, str | int | float | bool) or v is None},
+            **self._facts(),
+        }
+        with self._lock:
+            self.report["renderer"] = shell.renderer
+            self.report["states"].append(entry)
+        self._write()
+        return entry
+
+    def _facts(self) -> dict[str, Any]:
+        facts = self._shell.evaluate(_PAGE_FACTS)
+        return facts if isinstance(facts, dict) else {"text": None}
+
+    # ------------------------------------------------------------------ driving
+
+    def _fill_and_submit(self, data: dict[str, Any]) -> bool:
+        values = json.dumps(
+            {
+                "username": str(data.get("username", "")),
+                "password": str(data.get("password", "")),
+                "remember": bool(data.get("remember", True)),
+            }
+        )
+        script = (
+            "(function (v) {"
+            " if (location.protocol !== 'file:') return false;"
+            " function type(el, text) { el.focus(); el.value = ''; for (var i = 0; i < text.length; i++) {"
+            "   el.value += text[i]; el.dispatchEvent(new Event('input', {bubbles: true})); } }"
+            " type(document.getElementById('username'), v.username);"
+            " type(document.getElementById('password'), v.password);"
+            " var r = document.getElementById('remember'); if (r.checked !== v.remember) r.click();"
+            " document.getElementById('submit').click(); return true; })(" + values + ")"
+        )
+        return self._shell.evaluate(script) is True
+
+    def _act(self, action: dict[str, Any]) -> dict[str, Any]:
+        kind = action.get("do")
+        url = action.get("url", "")
+        before = len(self._shell.external_opened)
+        result: dict[str, Any] = {"do": kind, "url": url}
+        if kind == "click-link":
+            target = action.get("target", "_self")
+            script = (
+                "(function (u, t) { var a = document.createElement('a'); a.href = u; a.target = t;"
+                " a.textContent = 'external link'; a.id = 'e2e-external-link'; document.body.appendChild(a);"
+                " a.click(); return true; })(" + json.dumps(url) + ", " + json.dumps(target) + ")"
+            )
+            result["clicked"] = self._shell.evaluate(script) is True
+        elif kind == "navigate":
+            result["clicked"] = self._shell.evaluate(f"location.assign({json.dumps(url)}); true") is True
+        elif kind == "menu":
+            result["clicked"] = self._shell.trigger_menu(action.get("title", ""))
+            return result
+        else:
+            result["error"] = "unknown action"
+            return result
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(self._shell.external_opened) <= before:
+            time.sleep(0.05)
+        result["opened_externally"] = self._shell.external_opened[before:]
+        facts = self._facts()
+        result["origin_after"] = facts.get("origin")
+        return result
+
+    # ------------------------------------------------------------------ waiting and finishing
+
+    def _wait_js(self, condition: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._shell.evaluate(f"!!({condition})") is True:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _wait_frames(self) -> None:
+        """Wait until the page has rendered two more frames (what is on screen matches the DOM)."""
+        self._shell.evaluate(
+            "window.__e2eFrames = 0; requestAnimationFrame(function () {"
+            " requestAnimationFrame(function () { window.__e2eFrames = 2; }); }); true"
+        )
+        self._wait_js("window.__e2eFrames === 2", 3.0)
+
+    def _finish(self, result: str, state: str | None) -> None:
+        if self._done.is_set():
+            return
+        self._done.set()
+        self.report["result"] = result
+        self.report["final_state"] = state
+        self._write()
+        self._shell.request_exit(0 if result == "finished" else 3, f"e2e run {result}")
+
+    def _watchdog(self) -> None:
+        timeout = float(self.plan.get("timeout", 60))
+        if self._done.wait(timeout):
+            return
+        self._finish("timeout", self._shell.state)
+        time.sleep(15)
+        os._exit(3)  # the window did not close: never leave a test hanging
+
+    def _write(self) -> None:
+        with self._lock:
+            self.report["external_opened"] = list(self._shell.external_opened) if self._shell else []
+            data = json.dumps(self.report, indent=2)
+        tmp = self.dir / "report.json.tmp"
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, self.dir / "report.json")
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _import_root(path: Path) -> bool:
+    """Fallback screenshot of the whole X screen with ImageMagick."""
+    display = os.environ.get("DISPLAY")
+    if not display:
+        return False
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(["import", "-window", "root", "-display", display, str(path)], timeout=20, check=True)
+        return path.exists()
+    return False

@@ -1,0 +1,81 @@
+"""Where the window may go: Rocket.Chat's origin and the launcher's own pages; everything else leaves.
+
+One pure decision (`classify`) used by the backend hook that sees every top-level navigation (Qt:
+`QWebEnginePage.acceptNavigationRequest`). Links to other origins open in the system browser through
+`webbrowser`, which honours the BROWSER environment variable.
+"""
+
+from __future__ import annotations
+
+import logging
+import webbrowser
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from launcher.origins import origin_of
+
+Destination = Literal["local", "rocketchat", "external", "blocked"]
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+
+_log = logging.getLogger(__name__)
+_EXTERNAL_SCHEMES = {"http", "https", "mailto"}
+
+
+def assets_base_url() -> str:
+    """file:// URL of the assets folder, with a trailing slash (the prefix every local page has)."""
+    return ASSETS_DIR.as_uri() + "/"
+
+
+def local_page_url(name: str) -> str:
+    return assets_base_url() + name
+
+
+def is_local_page(url: str | None) -> bool:
+    """True for the launcher's own pages (sign-in, error), which alone may use the credential bridge."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    base = urlsplit(assets_base_url())
+    return parts.path.startswith(base.path) and ".." not in parts.path.split("/")
+
+
+def is_rocketchat(url: str | None, rc_origin: str) -> bool:
+    if not url:
+        return False
+    try:
+        return origin_of(url) == rc_origin
+    except ValueError:
+        return False
+
+
+def classify(url: str, rc_origin: str) -> Destination:
+    """Decide what a top-level navigation to `url` is: stay (local/rocketchat), leave (external), or stop."""
+    if is_local_page(url):
+        return "local"
+    if is_rocketchat(url, rc_origin):
+        return "rocketchat"
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in _EXTERNAL_SCHEMES:
+        return "external"
+    return "blocked"
+
+
+def open_external(url: str) -> bool:
+    """Open `url` in the system browser; never raises (a missing browser is not worth a crash)."""
+    try:
+        return bool(webbrowser.open(url, new=2, autoraise=True))
+    except Exception:  # webbrowser raises various errors for broken BROWSER settings
+        _log.warning("could not open a link in the system browser")
+        return False
+
+
+def redact(url: str | None) -> str | None:
+    """The URL without its query and fragment, for logs and reports (the deep link carries a token)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else url

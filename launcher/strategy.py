@@ -1,0 +1,65 @@
+"""Which way to hand the token to Rocket.Chat's web client: the iframe command or the deep link.
+
+The iframe command (`login-with-token` posted to the page) keeps the token out of URLs, but works only
+when Rocket.Chat listens (Iframe_Integration_receive_enable) and admits its own origin
+(Iframe_Integration_receive_origin, RC §2.2). The `/home?resumeToken=` deep link always works (RC §5)
+but puts the token in a URL, so `auto` uses it only when the command cannot work, or did not.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from launcher.origins import receive_origin_admits
+
+LoginPath = Literal["iframe-command", "resume-token"]
+
+RECEIVE_ENABLE = "Iframe_Integration_receive_enable"
+RECEIVE_ORIGIN = "Iframe_Integration_receive_origin"
+PUBLIC_SETTING_IDS = (RECEIVE_ENABLE, RECEIVE_ORIGIN)
+
+# Bounded waits: how long the command may stay unconfirmed before `auto` falls back, and how long the
+# deep link may take. Rocket.Chat's client attaches its listener late (RC §2.7), so be generous.
+COMMAND_WAIT_S = 12.0
+RESUME_WAIT_S = 20.0
+POST_INTERVAL_S = 0.3
+
+
+def command_can_work(public_settings: dict[str, Any], rc_origin: str) -> bool:
+    """True when Rocket.Chat listens for commands and admits a message posted from its own origin."""
+    if public_settings.get(RECEIVE_ENABLE) is not True:
+        return False
+    return receive_origin_admits(public_settings.get(RECEIVE_ORIGIN, "*"), rc_origin)
+
+
+def first_path(strategy: str, public_settings: dict[str, Any] | None, rc_origin: str) -> LoginPath:
+    """The path to try first. `public_settings` is None when they could not be read (then try the command,
+    which falls back to the deep link if it is not confirmed in time)."""
+    if strategy == "resume-token":
+        return "resume-token"
+    if strategy == "iframe-command":
+        return "iframe-command"
+    if public_settings is None:
+        return "iframe-command"
+    return "iframe-command" if command_can_work(public_settings, rc_origin) else "resume-token"
+
+
+def fallback_path(strategy: str, tried: LoginPath) -> LoginPath | None:
+    """What to try after `tried` was not confirmed in time; forced strategies never switch."""
+    if strategy == "auto" and tried == "iframe-command":
+        return "resume-token"
+    return None
+
+
+def setting_values(public_settings_answer: Any) -> dict[str, Any]:
+    """Flatten Rocket.Chat's `settings.public` answer ({"settings": [{"_id", "value"}]}) or a plain dict."""
+    if isinstance(public_settings_answer, dict) and "settings" in public_settings_answer:
+        items = public_settings_answer.get("settings") or []
+        return {item.get("_id"): item.get("value") for item in items if isinstance(item, dict)}
+    if isinstance(public_settings_answer, dict):
+        return dict(public_settings_answer)
+    if isinstance(public_settings_answer, list):
+        return {
+            item.get("_id"): item.get("value") for item in public_settings_answer if isinstance(item, dict)
+        }
+    return {}
