@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bundle: $(STAMP)
-	$(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
+	ONEFILE=$(ONEFILE) BUNDLE_LOCALES=$(BUNDLE_LOCALES) $(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
