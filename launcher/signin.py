@@ -27,8 +27,10 @@ from launcher.errors import (
     LauncherError,
     SessionRejected,
     TokenRejected,
+    UnexpectedResponse,
 )
 from launcher.http import make_client
+from launcher.orgclient import SERVER as ORG_SERVER
 from launcher.orgclient import OrganizationClient
 from launcher.rcclient import RocketChatClient
 from launcher.redaction import register_secret
@@ -103,11 +105,14 @@ class SignInFlow:
             cached = self.store.load_token(self.settings.rocketchat_url)
         except CredentialStoreError as error:
             return Failed.of(error)
+        rejected: str | None = None
         if cached is not None and not cached.expired():
             try:
                 me = self.rocketchat.me(cached)
             except TokenRejected:
                 log.info("the cached Rocket.Chat token was rejected (401 on /me); signing in again")
+                rejected = cached.auth_token
+                self._quietly(self.store.forget_token)
             except LauncherError as error:
                 log.warning("could not check the cached token: %s", error)
                 return Failed.of(error)
@@ -117,16 +122,19 @@ class SignInFlow:
                 return SignedIn(token=cached, source="cached", username=username)
         elif cached is not None:
             log.info("the cached Rocket.Chat token is past its expiry; signing in again")
-        return self._from_stored(reason=_SIGN_IN_EXPIRED if cached is not None else None)
+            rejected = cached.auth_token
+            self._quietly(self.store.forget_token)
+        return self._from_stored(reason=_SIGN_IN_EXPIRED if cached is not None else None, rejected=rejected)
 
     def refresh(self) -> Outcome:
         """Rocket.Chat's page rejected the token (expired or revoked): drop it and sign in with what is
         stored. REST calls do not check expiry (RC §7), so only the page can notice an expired token."""
         try:
+            cached = self.store.load_token(self.settings.rocketchat_url)
             self.store.forget_token()
         except CredentialStoreError as error:
             return Failed.of(error)
-        return self._from_stored(reason=_SIGN_IN_EXPIRED)
+        return self._from_stored(reason=_SIGN_IN_EXPIRED, rejected=cached.auth_token if cached else None)
 
     def sign_in(self, username: str, password: str, remember: bool = True) -> Outcome:
         """Sign in with what the person typed; with ``remember`` keep the login in the keyring."""
@@ -171,7 +179,7 @@ class SignInFlow:
 
     # --- private ----------------------------------------------------------------------------------------
 
-    def _from_stored(self, reason: str | None) -> Outcome:
+    def _from_stored(self, reason: str | None, rejected: str | None = None) -> Outcome:
         try:
             login = self.store.load_login()
             session = self._stored_session()
@@ -179,11 +187,13 @@ class SignInFlow:
             return Failed.of(error)
         username = login.username if login else (session.username if session else None)
         if session is not None and self.organization is not None:
-            outcome = self._token_from_session(session)
+            outcome = self._token_from_session(session, rejected)
             if outcome is not None:
                 return outcome
         if login is not None and login.password:
-            return self._sign_in(login.username, login.password, source="stored-login", remember=True)
+            return self._sign_in(
+                login.username, login.password, source="stored-login", remember=True, rejected=rejected
+            )
         return NeedsCredentials(username=username, message=reason)
 
     def _stored_session(self) -> OrgSession | None:
@@ -196,7 +206,7 @@ class SignInFlow:
             return None
         return session
 
-    def _token_from_session(self, session: OrgSession) -> Outcome | None:
+    def _token_from_session(self, session: OrgSession, rejected: str | None) -> Outcome | None:
         """A token from the stored organization session; None when the session is over (ask again)."""
         assert self.organization is not None
         try:
@@ -207,11 +217,15 @@ class SignInFlow:
             return None
         except LauncherError as error:
             return Failed.of(error)
+        if token.auth_token == rejected:
+            return Failed.of(_stale_token_error(self.settings))
         self._session = session
         warning = self._remember(lambda: self.store.save_token(token, self.settings.rocketchat_url))
         return SignedIn(token=token, source="stored-login", username=session.username, warning=warning)
 
-    def _sign_in(self, username: str, password: str, *, source: Source, remember: bool) -> Outcome:
+    def _sign_in(
+        self, username: str, password: str, *, source: Source, remember: bool, rejected: str | None = None
+    ) -> Outcome:
         stored = source == "stored-login"
         session: OrgSession | None = None
         try:
@@ -230,6 +244,9 @@ class SignInFlow:
         except LauncherError as error:
             log.warning("sign-in failed: %s", error)
             return Failed.of(error)
+        if token.auth_token == rejected:
+            log.warning("the organization handed out the token Rocket.Chat had just rejected")
+            return Failed.of(_stale_token_error(self.settings))
         log.info("signed in (%s) as %s", source, username)
         if stored:
             warning = self._remember(lambda: self.store.save_token(token, self.settings.rocketchat_url))
@@ -273,3 +290,15 @@ class SignInFlow:
         except CredentialStoreError as error:
             log.warning("keyring: %s", error)
             return None
+
+
+def _stale_token_error(settings: Settings) -> UnexpectedResponse:
+    api = settings.organization
+    url = api.token_url if api else settings.rocketchat_url
+    return UnexpectedResponse(
+        "The organization sign-in service handed out the same Rocket.Chat token that Rocket.Chat has just "
+        "rejected; try again in a few minutes, or ask IT to check the token service.",
+        server=ORG_SERVER,
+        url=url,
+        kind="stale-token",
+    )
