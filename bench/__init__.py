@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints figures (`.venv/bin/python -m bench.<name>`); none of them asserts."""
