@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 
 SECRET = "sandbox-secret"
+T = TypeVar("T")
 
 
 def make_config(**overrides: object) -> SandboxConfig:
@@ -47,3 +50,17 @@ def login(http: httpx.Client, username: str, password: str) -> dict[str, str]:
     assert response.status_code == 200, response.text
     data = response.json()["data"]
     return auth_headers(data["userId"], data["authToken"])
+
+
+def wait_until(
+    predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, what: str = "condition"
+) -> T:
+    """Poll `predicate` until it returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,449 @@
+// The sandbox web client: the parts of Rocket.Chat's client the launcher depends on, in plain JS.
+// It is loaded by loader.js only after the start delay, like RC's lazy chunks (RC §2.7); nothing here runs
+// before that. Section numbers refer to the Rocket.Chat reference (RC §n). Not Rocket.Chat code.
+(function () {
+  "use strict";
+
+  // Meteor's storage keys (RC §8), plain because the sandbox is served at the domain root.
+  var TOKEN_KEY = "Meteor.loginToken";
+  var USER_ID_KEY = "Meteor.userId";
+  var EXPIRES_KEY = "Meteor.loginTokenExpires";
+  var SETTING_IDS = [
+    "Iframe_Integration_send_enable", "Iframe_Integration_send_target_origin",
+    "Iframe_Integration_receive_enable", "Iframe_Integration_receive_origin",
+    "Accounts_iframe_enabled", "Accounts_iframe_url", "Accounts_Iframe_api_url", "Accounts_Iframe_api_method",
+    "Accounts_LoginExpiration",
+  ];
+  var STATUSES = ["online", "away", "busy", "offline"];
+
+  var settings = null;       // public settings, after the real fetch (RC §6.10)
+  var session = null;        // {userId, token, me}
+  var knownToken = null;     // what _pollStoredLoginToken compares against (RC §8)
+  var iframeLoginUrl = null; // Accounts_iframe_url shown instead of the form (RC §4.3)
+  var status = "online";
+  var updates = { timer: null, cursor: 0, first: true, unread: null, messages: [] };
+
+  // ---- side door reporting: RC only logs these to the console (RC §2.5); tests read them from the log ----
+  function report(kind, fields) {
+    var body = JSON.stringify(Object.assign({ kind: kind }, fields || {}));
+    if (!(navigator.sendBeacon && navigator.sendBeacon("/sandbox/client-log", body))) {
+      fetch("/sandbox/client-log", { method: "POST", body: body, keepalive: true }).catch(function () {});
+    }
+  }
+
+  // ---- fireGlobalEvent (RC §3.1): CustomEvent always; parent.postMessage only when send is enabled ----
+  function fireGlobalEvent(name, detail) {
+    window.dispatchEvent(new CustomEvent(name, { detail: detail }));
+    if (!settings || !settings.Iframe_Integration_send_enable) { return; }
+    try {
+      parent.postMessage({ eventName: name, data: detail }, settings.Iframe_Integration_send_target_origin);
+    } catch (err) {
+      console.error("Could not post event", name, err);
+    }
+  }
+
+  // ---- REST ----
+  function api(method, path, body, headers) {
+    var init = { method: method, headers: Object.assign({}, headers || {}) };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        return { status: response.status, json: json, headers: response.headers };
+      });
+    });
+  }
+
+  function authHeaders() {
+    return session ? { "X-User-Id": session.userId, "X-Auth-Token": session.token } : {};
+  }
+
+  // A Meteor.Error's message is "<reason> [<error>]" (RC §7 DDP shape).
+  function loginError(json) {
+    var reason = json.message || json.error || "Login failed";
+    return new Error(json.error !== undefined ? reason + " [" + json.error + "]" : reason);
+  }
+
+  function afterLogin(result) {
+    if (result.status !== 200) { throw loginError(result.json); }
+    var data = result.json.data;
+    storeLogin(data.userId, data.authToken, result.headers.get("X-Sandbox-Token-Expires"), data.me);
+    return data;
+  }
+
+  // Meteor.loginWithToken over REST `login {resume}`, the sandbox's DDP. `method` only labels the event log.
+  function loginWithToken(token, method) {
+    return api("POST", "/api/v1/login", { resume: token }, { "X-Sandbox-Login-Method": method }).then(afterLogin);
+  }
+
+  function loginWithPassword(user, password) {
+    return api("POST", "/api/v1/login", { user: user, password: password }).then(afterLogin);
+  }
+
+  // {iframe: true, token}: RC's `iframe` login handler (RC §4.2); fails unless the sandbox knows the token.
+  function loginWithIframeToken(token) {
+    return api("POST", "/api/v1/login", { iframe: true, token: token }, { "X-Sandbox-Login-Method": "iframe-auth" })
+      .then(afterLogin);
+  }
+
+  // ---- storage, cookies, logged-in state (RC §8) ----
+  function setCookie(name, value, remove) {
+    var secure = location.protocol === "https:" ? "; Secure" : "";
+    var expires = remove ? "; expires=Thu, 01 Jan 1970 00:00:00 GMT" : "";
+    document.cookie = name + "=" + encodeURIComponent(value) + "; path=/; SameSite=Lax" + secure + expires;
+  }
+
+  function storeLogin(userId, token, expiresIso, me) {
+    localStorage.setItem(USER_ID_KEY, userId);
+    localStorage.setItem(TOKEN_KEY, token);
+    if (expiresIso) { localStorage.setItem(EXPIRES_KEY, String(new Date(expiresIso))); }
+    knownToken = token;
+    // useStoreCookiesOnLogin: non-HttpOnly rc_uid / rc_token.
+    setCookie("rc_uid", userId);
+    setCookie("rc_token", token);
+    var changed = !session || session.userId !== userId;
+    session = { userId: userId, token: token, me: me };
+    status = "online";
+    iframeLoginUrl = null;
+    if (changed) {
+      fireGlobalEvent("Custom_Script_Logged_In");  // effect on [uid] (RC §3.2)
+      startUpdates();
+    }
+    render();
+  }
+
+  function unstoreLoginToken() {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_ID_KEY);
+    localStorage.removeItem(EXPIRES_KEY);
+    knownToken = null;
+  }
+
+  // Meteor's makeClientLoggedOut: forget the token locally; the Accounts-iframe flow then tries again (RC §4.3).
+  function makeClientLoggedOut() {
+    unstoreLoginToken();
+    setCookie("rc_uid", "", true);
+    setCookie("rc_token", "", true);
+    stopUpdates();
+    var was = session;
+    session = null;
+    if (was) { fireGlobalEvent("Custom_Script_Logged_Out"); }
+    render();
+    if (iframeEnabled()) { tryIframeLogin(); }
+  }
+
+  function logout() {
+    var headers = authHeaders();
+    var done = function () { makeClientLoggedOut(); };
+    if (!session) { done(); return Promise.resolve(); }
+    return api("POST", "/api/v1/logout", undefined, headers).then(done, done);
+  }
+
+  // Meteor: at start, drop a stored token that expires within min(10% of its lifetime, 1 h).
+  function storedTokenExpiresSoon() {
+    var stored = localStorage.getItem(EXPIRES_KEY);
+    if (!stored) { return false; }
+    var days = Number(settings.Accounts_LoginExpiration);
+    var lifetimeMs = (days > 0 ? days : 90) * 86400000;
+    var minMs = Math.min(0.1 * lifetimeMs, 3600000);
+    return Date.now() > new Date(stored).getTime() - minMs;
+  }
+
+  function autoLogin() {
+    if (storedTokenExpiresSoon()) { unstoreLoginToken(); }
+    var token = localStorage.getItem(TOKEN_KEY);
+    knownToken = token;
+    if (!token) { return Promise.resolve(); }
+    return loginWithToken(token, "resume").catch(function (err) {
+      console.error("Stored login token refused:", err.message);
+      makeClientLoggedOut();
+    });
+  }
+
+  // setInterval(_pollStoredLoginToken, 3000): another tab (or an injected script) changed the storage.
+  function pollStoredLoginToken() {
+    var current = localStorage.getItem(TOKEN_KEY);
+    if (current === knownToken) { return; }
+    knownToken = current;
+    if (current) {
+      loginWithToken(current, "resume").catch(function () { makeClientLoggedOut(); });
+    } else if (session) {
+      logout();
+    }
+  }
+
+  // ---- messages: polling stands in for DDP subscriptions; drives unread-changed / notification ----
+  function startUpdates() {
+    stopUpdates();
+    updates = { timer: null, cursor: 0, first: true, unread: null, messages: [] };
+    pollUpdates();
+    updates.timer = setInterval(pollUpdates, 1000);
+  }
+
+  function stopUpdates() {
+    if (updates.timer) { clearInterval(updates.timer); }
+    updates.timer = null;
+  }
+
+  function pollUpdates() {
+    if (!session) { return; }
+    var mine = updates;
+    api("GET", "/sandbox/client/updates?since=" + mine.cursor, undefined, authHeaders()).then(function (result) {
+      if (mine !== updates || !session) { return; }
+      if (result.status === 401) {  // token removed on the server: "logged out by the server"
+        makeClientLoggedOut();
+        return;
+      }
+      if (result.status !== 200) { return; }
+      var json = result.json;
+      mine.cursor = json.cursor;
+      json.notifications.forEach(function (notification) {
+        mine.messages.push(notification);
+        if (!mine.first) {
+          fireGlobalEvent("notification", { notification: notification, fromOpenedRoom: false, hasFocus: document.hasFocus() });
+        }
+      });
+      mine.first = false;
+      if (json.unread !== mine.unread) {
+        mine.unread = json.unread;
+        fireGlobalEvent("unread-changed", json.unread);  // newest RC: a number (RC §3.2)
+      }
+      render();
+    }, function () {});
+  }
+
+  function markRead() {
+    api("POST", "/sandbox/client/read", undefined, authHeaders()).then(pollUpdates);
+  }
+
+  // ---- Accounts -> Iframe auth (RC §4, §2.6) ----
+  function iframeEnabled() {
+    return Boolean(settings && settings.Accounts_iframe_enabled && settings.Accounts_iframe_url &&
+      settings.Accounts_Iframe_api_url && settings.Accounts_Iframe_api_method);
+  }
+
+  function accountIframeUrl() {
+    var url = settings.Accounts_iframe_url;
+    if (navigator.userAgent.indexOf("Electron") > -1) { url += (url.indexOf("?") > -1 ? "&" : "?") + "client=electron"; }
+    return url;
+  }
+
+  // useIframe's loginWithToken: {loginToken} -> resume; {token} (or a bare string) -> iframe login.
+  // Independent ifs: both keys mean two logins, as in RC.
+  function loginWithTokenData(tokenData, callback) {
+    if (typeof tokenData === "string") { tokenData = { token: tokenData }; }
+    if (!tokenData || typeof tokenData !== "object") { return; }
+    var done = function () { callback(); };
+    if (tokenData.loginToken) { loginWithToken(tokenData.loginToken, "iframe-auth").then(done, callback); }
+    if (tokenData.token) { loginWithIframeToken(tokenData.token).then(done, callback); }
+  }
+
+  // tryLogin: fetch(api_url, {method, credentials:'include'}) with no headers (a simple CORS request).
+  function tryIframeLogin(callback) {
+    var url = accountIframeUrl();
+    var init = { method: settings.Accounts_Iframe_api_method, headers: undefined, credentials: "include" };
+    fetch(settings.Accounts_Iframe_api_url, init).then(function (result) {
+      if (!result.ok || result.status !== 200) {
+        iframeLoginUrl = url;
+        render();
+        if (callback) { callback(new Error()); }
+        return;
+      }
+      return result.json().then(function (data) {
+        loginWithTokenData(data, function (error) {
+          iframeLoginUrl = error ? url : null;
+          render();
+          if (callback) { callback(error); }
+        });
+      });
+    }).catch(function (err) {
+      // RC leaves this rejection unhandled: no iframe, the default login form stays.
+      console.error("Accounts iframe API call failed", err);
+      report("client-error", { where: "iframe-auth", message: String(err && err.message) });
+    });
+  }
+
+  function iframeLoginListener(e) {
+    var data = e.data;
+    if (!data || typeof data !== "object" || typeof data.event !== "string") { return; }
+    var reply = function (error) {
+      if (error && e.source) { e.source.postMessage({ event: "login-error", response: error.message }, { targetOrigin: e.origin }); }
+    };
+    switch (data.event) {  // no origin check here, as in RC (RC §2.6)
+      case "try-iframe-login": tryIframeLogin(reply); break;
+      case "login-with-token": loginWithTokenData(data, reply); break;
+    }
+  }
+
+  // ---- ?resumeToken= (RC §5) ----
+  function stripQueryLogin() {
+    var params = new URLSearchParams(location.search);
+    params.delete("resumeToken");
+    params.delete("userId");
+    var search = params.toString();
+    history.replaceState(history.state, "", location.pathname + (search ? "?" + search : "") + location.hash);
+  }
+
+  function loginViaQuery() {
+    var token = new URLSearchParams(location.search).get("resumeToken");
+    if (!token) { return; }
+    loginWithToken(token, "resume-token-url").then(stripQueryLogin, function (err) {
+      console.error("Failed to login with token", err.message);
+      unstoreLoginToken();  // a failure also clears the stored token (RC §5)
+      stripQueryLogin();
+    });
+  }
+
+  // ---- external commands (RC §2.2, §2.3) ----
+  function go(data) {
+    if (typeof data.path !== "string" || data.path.trim().length === 0) { return; }
+    var url = new URL(document.baseURI.replace(/\/+$/, "") + "/" + data.path.replace(/^\/+/, ""));
+    var search = new URLSearchParams(location.search);
+    url.searchParams.forEach(function (value, key) { search.set(key, value); });
+    var query = search.toString();
+    history.pushState(null, "", url.pathname + (query ? "?" + query : ""));
+    report("navigated", { path: url.pathname });
+    render();
+  }
+
+  var commands = {
+    "login-with-token": function (data) {
+      if (typeof data.token === "string") {
+        loginWithToken(data.token, "iframe-command").catch(function (err) {
+          console.error(err.message);
+          // RC logs `data` itself here, token included; the sandbox keeps tokens out of the console.
+          console.log("Iframe command [login-with-token]: result", { externalCommand: "login-with-token", token: "[redacted]" });
+        });
+      }
+    },
+    logout: function () {
+      logout().then(function () { history.pushState(null, "", "/home"); render(); });
+    },
+    go: go,
+    "set-user-status": function (data) {
+      if (STATUSES.indexOf(data.status) === -1) { return; }
+      status = data.status;
+      report("user-status", { status: status });
+      fireGlobalEvent("user-status-manually-set", { status: status });
+      render();
+    },
+  };
+
+  function commandListener(event) {
+    var data = event.data;
+    if (typeof data === "string" && data.indexOf("externalCommand") > -1) {
+      // RC ignores it silently (RC §2.2, #9019); the side door notes it so tests can see the refusal.
+      report("command-rejected", { origin: event.origin, reason: "not-an-object" });
+      return;
+    }
+    // RC's exact test: typeof null is "object", so a null message throws here as it does in RC.
+    if (typeof data !== "object" || typeof data.externalCommand !== "string") { return; }
+    var allowed = settings.Iframe_Integration_receive_origin;
+    if (typeof allowed !== "string") { allowed = "*"; }
+    // '*' only as the whole value; split on ',' with no trim (RC §2.2).
+    if (allowed !== "*" && allowed.split(",").indexOf(event.origin) === -1) {
+      console.error("Origin not allowed", event.origin);
+      report("origin-rejected", { origin: event.origin, command: data.externalCommand });
+      return;
+    }
+    if (!Object.prototype.hasOwnProperty.call(commands, data.externalCommand)) {
+      console.error("Command not allowed", data.externalCommand);
+      report("command-rejected", { origin: event.origin, command: data.externalCommand, reason: "unknown-command" });
+      return;
+    }
+    commands[data.externalCommand](data, event);
+  }
+
+  // ---- rendering ----
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function render() {
+    var app = document.getElementById("app");
+    var unread = session && updates.unread ? updates.unread : 0;
+    document.title = (unread ? "(" + unread + ") " : "") + "Chat sandbox";
+    document.body.setAttribute("data-state", session ? "logged-in" : "logged-out");
+    app.textContent = "";
+    app.appendChild(el("p", { id: "route", text: "Route: " + location.pathname }));
+    if (session) {
+      app.appendChild(el("p", {}, [el("span", { text: "Signed in as " }), el("strong", { id: "user-name", text: session.me.name })]));
+      app.appendChild(el("p", { id: "user-status", text: "Status: " + status }));
+      app.appendChild(el("p", {}, [el("span", { text: "Unread: " }), el("span", { id: "unread", class: "badge", text: String(unread) })]));
+      var list = el("ul", { id: "messages" });
+      updates.messages.forEach(function (n) {
+        list.appendChild(el("li", { text: n.payload.name + " · " + n.title + ": " + n.text }));
+      });
+      app.appendChild(list);
+      var read = el("button", { id: "mark-read", type: "button", text: "Mark all read" });
+      read.addEventListener("click", markRead);
+      var out = el("button", { id: "logout-button", type: "button", text: "Log out" });
+      out.addEventListener("click", function () { logout(); });
+      app.appendChild(read);
+      app.appendChild(out);
+      return;
+    }
+    if (iframeLoginUrl) {
+      app.appendChild(el("iframe", { id: "iframe-login", title: "Login", src: iframeLoginUrl }));
+      return;
+    }
+    var form = el("form", { id: "login-form" }, [
+      el("label", { text: "Username" }, [el("input", { id: "username", name: "username", autocomplete: "username" })]),
+      el("label", { text: "Password" }, [el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password" })]),
+      el("button", { id: "login-button", type: "submit", text: "Log in" }),
+      el("p", { id: "login-error", role: "alert" }),
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var error = document.getElementById("login-error");
+      error.textContent = "";
+      loginWithPassword(form.username.value, form.password.value).catch(function (err) {
+        error.textContent = err.message;
+      });
+    });
+    app.appendChild(form);
+  }
+
+  // ---- start: settings first (a real fetch), then the hooks in AppLayout's order (RC §2.1) ----
+  function loadSettings() {
+    return api("GET", "/api/v1/settings.public?_id=" + SETTING_IDS.join(",")).then(function (result) {
+      if (result.status !== 200) { throw new Error("settings.public answered " + result.status); }
+      var values = {};
+      result.json.settings.forEach(function (s) { values[s._id] = s.value; });
+      return values;
+    });
+  }
+
+  function start() {
+    loadSettings().then(function (values) {
+      settings = values;
+      return autoLogin();
+    }).then(function () {
+      if (iframeEnabled()) {
+        window.addEventListener("message", iframeLoginListener);  // useIframeLoginListener
+        if (!session) { tryIframeLogin(); }
+      }
+      loginViaQuery();                                           // useLoginViaQuery
+      fireGlobalEvent("startup", true);                          // useStartupEvent
+      if (settings.Iframe_Integration_receive_enable) {          // useIframeCommands
+        window.addEventListener("message", commandListener);
+      }
+      setInterval(pollStoredLoginToken, 3000);
+      window.addEventListener("popstate", render);
+      render();
+      document.documentElement.setAttribute("data-client", "started");
+    }).catch(function (err) {
+      console.error("Sandbox client could not start, retrying:", err.message);
+      setTimeout(start, 1000);
+    });
+  }
+
+  start();
+})();
