@@ -20,6 +20,7 @@ __all__ = [
     "SandboxUser",
     "check_setting",
     "load_config",
+    "parse_setting",
 ]
 
 
@@ -124,6 +125,24 @@ def check_setting(name: str, value: Any) -> None:
         ok = isinstance(value, str)
     if not ok:
         raise ConfigError(f"Setting {name!r} must be a {type(default).__name__}, not {value!r}.")
+
+
+def parse_setting(name: str, text: str) -> Any:
+    """A setting value from text (command line): typed by the setting's default, then checked."""
+    default = DEFAULT_SETTINGS.get(name)
+    value: Any = text
+    if isinstance(default, bool):
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false"):
+            raise ConfigError(f"Setting {name!r} takes true or false, not {text!r}.")
+        value = lowered == "true"
+    elif isinstance(default, int):
+        try:
+            value = float(text) if "." in text else int(text)
+        except ValueError:
+            raise ConfigError(f"Setting {name!r} takes a number, not {text!r}.") from None
+    check_setting(name, value)
+    return value
 
 
 def _check_seconds(name: str, value: Any) -> None:

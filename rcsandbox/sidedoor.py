@@ -162,4 +162,9 @@ def sidedoor_routes() -> list[Route]:
         Route("/sandbox/client-log", client_log, methods=["POST"]),
         Route("/sandbox/client/updates", client_updates, methods=["GET"]),
         Route("/sandbox/client/read", client_read, methods=["POST"]),
+        Route("/sandbox/{rest:path}", _unknown, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]
+
+
+async def _unknown(request: Request) -> Response:
+    return _bad(f"No side-door route {request.method} {request.url.path}; see docs/architecture.md.", 404)

@@ -81,3 +81,8 @@ def test_client_log_accepts_known_kinds_only(rc: Sandbox, http: httpx.Client) ->
     )
     assert http.post("/sandbox/client-log", json={"kind": "login"}).status_code == 400
     assert http.post("/sandbox/client-log", content=b"nope").status_code == 400
+
+
+def test_unknown_side_door_route_is_json_404(http: httpx.Client) -> None:
+    for response in (http.get("/sandbox/nope"), http.get("/sandbox/messages")):
+        assert response.status_code == 404 and response.json()["ok"] is False
