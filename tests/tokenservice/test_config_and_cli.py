@@ -47,7 +47,7 @@ def test_example_config_loads(tmp_path: Path) -> None:
     assert config.create_tokens_secret == SECRET
     assert config.service_account.username == "tokenservice-bot"
     assert config.service_account.password == "admin-pw"
-    assert config.cookie.samesite == "none" and config.cookie.secure
+    assert config.cookie.samesite == "lax" and config.cookie.secure
     assert config.throttle.max_failures_per_username == 5
     assert isinstance(config.directory, UsersFileDirectory)
     assert "admin-pw" not in repr(config) and SECRET not in repr(config)
@@ -62,21 +62,30 @@ def test_secrets_from_environment_variables(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "message"),
+    ("edits", "message"),
     [
-        ('password_file = "secrets/service-account-password"', 'password = "hunter2"', "must not be written"),
-        ('\nsamesite = "none"', '\nsamesite = "sideways"', "cookie.samesite must be one of"),
-        ("\nsecure = true", "\nsecure = false", "needs cookie.secure = true"),
-        ('url = "https://chat.example.com"', 'url = "chat.example.com"', "must be an http"),
-        ("window = 900", "windw = 900", "unknown config key throttle.windw"),
-        ('path = "users.toml"', 'path = "missing.toml"', "cannot read the users file"),
-        ("port = 8765", 'port = "8765"', "server.port must be int"),
-        ('username = "tokenservice-bot"\n', "", "needs either user_id"),
+        (
+            [('password_file = "secrets/service-account-password"', 'password = "hunter2"')],
+            "must not be written",
+        ),
+        ([('\nsamesite = "lax"', '\nsamesite = "sideways"')], "cookie.samesite must be one of"),
+        (
+            [("\nsecure = true", "\nsecure = false"), ('\nsamesite = "lax"', '\nsamesite = "none"')],
+            "needs cookie",
+        ),
+        ([('url = "https://chat.example.com"', 'url = "chat.example.com"')], "must be an http"),
+        ([("window = 900", "windw = 900")], "unknown config key throttle.windw"),
+        ([('path = "users.toml"', 'path = "missing.toml"')], "cannot read the users file"),
+        ([("port = 8765", 'port = "8765"')], "server.port must be int"),
+        ([('username = "tokenservice-bot"\n', "")], "needs either user_id"),
     ],
 )
-def test_bad_config_gets_a_one_sentence_error(tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_bad_config_gets_a_one_sentence_error(
+    tmp_path: Path, edits: list[tuple[str, str]], message: str
+) -> None:
     path = _example_dir(tmp_path)
-    _edit(path, old, new)
+    for old, new in edits:
+        _edit(path, old, new)
     with pytest.raises(ConfigError, match=message) as info:
         load_config(path, env={})
     assert "hunter2" not in str(info.value)
