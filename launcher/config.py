@@ -576,12 +576,11 @@ def _first_key_of(table: str) -> str:
 
 
 def _unknown_key_message(source: str, key: str, *, table: bool = False) -> str:
-    candidates = list(KEYS) + sorted(_TABLES)
-    suggestion = difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
+    # A known key name in the wrong table is the likeliest mistake; then a typo of a full name.
+    leaf = key.rsplit(".", 1)[-1]
+    suggestion = [name for name in KEYS if name.rsplit(".", 1)[-1] == leaf and name != key][:1]
     if not suggestion:
-        leaf = key.rsplit(".", 1)[-1]
-        same_leaf = [name for name in KEYS if name.rsplit(".", 1)[-1] == leaf]
-        suggestion = same_leaf[:1] or difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+        suggestion = difflib.get_close_matches(key, list(KEYS) + sorted(_TABLES), n=1, cutoff=0.7)
     what = "table" if table else "key"
     hint = f'did you mean "{suggestion[0]}"?' if suggestion else "remove it or check the spelling."
     return f'Unknown {what} "{key}" in {_where(source)}; {hint}'

@@ -153,7 +153,10 @@ def main(options: argparse.Namespace) -> int:
     from launcher.config import load_settings
     from launcher.paths import Paths
 
-    with tempfile.TemporaryDirectory(prefix="rocketchat-launcher-demo-") as tmp, DemoStack(Path(tmp)) as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="rocketchat-launcher-demo-") as tmp,
+        DemoStack(Path(tmp)) as stack,
+    ):
         user = stack.user
         config_file = stack.write_launcher_config(Path(tmp) / "launcher.toml")
         paths = Paths.under(Path(tmp) / "profile")

@@ -36,7 +36,7 @@ _PAINTED = {
         "(function(){var e=document.getElementById('error'), b=document.getElementById('submit');"
         "return !!(e && e.textContent && b && b.getAttribute('aria-busy') === 'false');})()"
     ),
-    "signing-in": "!!(window.__rcLauncher && window.__rcLauncher.coverVisible) || location.protocol === 'file:'",
+    "signing-in": "location.protocol !== 'file:' && !!(window.__rcLauncher && window.__rcLauncher.shownAt)",
     "signed-in": "!!(window.__rcLauncher && !window.__rcLauncher.coverVisible) && document.readyState === 'complete'",
 }
 
@@ -46,6 +46,7 @@ _PAGE_FACTS = """(function () {
     origin: location.origin,
     text: document.body ? document.body.innerText : '',
     cover: !!(r && r.coverVisible),
+    coverShownMs: r && r.shownAt ? (r.hiddenAt || Date.now()) - r.shownAt : null,
     rcLoggedInEvent: !!(r && r.loggedIn),
     meteorUserId: (function () { try { return localStorage.getItem('Meteor.userId'); } catch (e) { return null; } })()
   };

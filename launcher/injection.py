@@ -49,7 +49,9 @@ function __rclState(userId, token) {
     userMatches: userMatches,
     tokenMatches: tok === token,
     event: seen.loggedIn === true,
-    signedIn: userMatches && (seen.loggedIn === true || tok === token),
+    // With cover.js installed at document start, Rocket.Chat's own event is the proof (stored keys alone
+    // are there before its client even started); installed late (other backends), storage must do.
+    signedIn: userMatches && (seen.loggedIn === true || (seen.early !== true && tok === token)),
     cover: seen.coverVisible === true
   };
 }
@@ -68,6 +70,7 @@ def login_tick(rc_origin: str, token: str, user_id: str, post: bool) -> str:
   var s = __rclState(USER_ID, TOKEN);
   s.origin = location.origin; s.onRocketChat = true; s.posted = false;
   s.ready = document.readyState;
+  s.resumeParam = location.search.indexOf('resumeToken=') >= 0;
   if (!s.signedIn && POST) {
     if (location.origin !== RC_ORIGIN) return s;
     window.postMessage({externalCommand: 'login-with-token', token: TOKEN}, RC_ORIGIN);

@@ -432,13 +432,21 @@ class Shell:
             + "\n"
             + injection.login_tick(self.rc_origin, token.auth_token, token.user_id, command)
         )
+        seen_link = False  # the deep link's document is up (Rocket.Chat strips the parameter once it tried)
+        stripped_at: float | None = None
         while self._current(gen):
-            state = self._eval(script)
+            state = self._eval(script, timeout=1.0)  # a navigation can swallow the answer: do not stall
             if isinstance(state, dict):
                 if state.get("signedIn"):
                     return "confirmed"
                 if not state.get("onRocketChat") and self._load_failed():
                     return "unreachable"
+                if not command and state.get("onRocketChat"):
+                    seen_link = seen_link or bool(state.get("resumeParam"))
+                    if seen_link and not state.get("resumeParam"):
+                        stripped_at = stripped_at or time.monotonic()
+                        if time.monotonic() - stripped_at > strategy.REJECTED_GRACE_S:
+                            return "rejected"  # Rocket.Chat tried the token and stayed signed out
             if time.monotonic() > deadline:
                 return "timeout"
             self._closed.wait(strategy.POST_INTERVAL_S)
@@ -457,19 +465,13 @@ class Shell:
         self._set_state(gen, "signed-in", path=path)
 
     def _not_confirmed(self, gen: int, token: Any, refreshed: bool) -> None:
-        """The page did not sign in. If Rocket.Chat refuses the token, get a fresh one once (flow.refresh:
-        the stored login); otherwise say what is wrong."""
+        """The page did not sign in with this token. Rocket.Chat's REST API does not check a token's
+        expiry (RC §7), so only the page notices: get a fresh token once (flow.refresh: the stored login),
+        then give up with a message that says what is wrong."""
         from launcher.errors import TokenRejected
         from launcher.signin import Failed, NeedsCredentials, SignedIn
 
-        try:
-            self._flow.rocketchat.me(token)
-        except TokenRejected:
-            if refreshed:
-                self._show_error(
-                    gen, "Rocket.Chat refused your sign-in: Retry, or sign in as someone else.", True
-                )
-                return
+        if not refreshed:
             result = self._flow.refresh()
             if not self._current(gen):
                 return
@@ -483,14 +485,22 @@ class Shell:
             elif isinstance(result, Failed):
                 self._show_error(gen, result.message, retry=True)
             return
+        try:
+            self._flow.rocketchat.me(token)
+        except TokenRejected:
+            self._show_error(
+                gen, "Rocket.Chat refused your sign-in: Retry, or sign in as someone else.", True
+            )
         except Exception as exc:
             self._show_error(
                 gen, str(exc) or "Rocket.Chat cannot be reached: check your network, then Retry.", True
             )
-            return
-        self._show_error(
-            gen, "Rocket.Chat did not confirm the sign-in in time: Retry, or sign in as someone else.", True
-        )
+        else:
+            self._show_error(
+                gen,
+                "Rocket.Chat did not confirm the sign-in in time: Retry, or sign in as someone else.",
+                True,
+            )
 
     def _sign_out(self, notice: str | None) -> None:
         gen = self._begin("signing-out")

@@ -23,6 +23,9 @@ PUBLIC_SETTING_IDS = (RECEIVE_ENABLE, RECEIVE_ORIGIN)
 COMMAND_WAIT_S = 12.0
 RESUME_WAIT_S = 20.0
 POST_INTERVAL_S = 0.3
+# After the deep link, Rocket.Chat removes ?resumeToken= whether the login worked or not (RC §5); signed
+# out that long after the removal means the token was refused.
+REJECTED_GRACE_S = 2.5
 
 
 def command_can_work(public_settings: dict[str, Any], rc_origin: str) -> bool:

@@ -13,6 +13,9 @@
     loggedIn: false,
     loggedOut: false,
     coverVisible: false,
+    shownAt: null,
+    hiddenAt: null,
+    early: document.readyState === 'loading',  // installed before Rocket.Chat's scripts ran
     showCover: function () { mount(); },
     hideCover: function () { unmount(); }
   };
@@ -54,6 +57,7 @@
   function mount() {
     if (!host) build();
     state.coverVisible = true;
+    state.shownAt = state.shownAt || Date.now();
     host.style.opacity = '1';
     var parent = document.documentElement;
     if (parent) { if (host.parentNode !== parent) parent.appendChild(host); return; }
@@ -67,6 +71,7 @@
   }
 
   function unmount() {
+    if (state.coverVisible) state.hiddenAt = Date.now();
     state.coverVisible = false;
     if (!host || !host.parentNode) return;
     host.style.opacity = '0';

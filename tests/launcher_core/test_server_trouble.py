@@ -1,0 +1,222 @@
+"""Servers that are down, slow or answer the wrong thing: each ends in one clear sentence, and the
+stored login is kept (only a rejected password is ever forgotten)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from launcher.signin import Failed, SignedIn, SignInFlow
+from rcsandbox.background import BackgroundServer
+
+from .conftest import EMPLOYEES, keyring_entry
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tiny_app(handler) -> Starlette:
+    return Starlette(routes=[Route("/{path:path}", handler, methods=["GET", "POST"])])
+
+
+@pytest.fixture
+def serve():
+    servers: list[BackgroundServer] = []
+
+    def start(handler) -> str:
+        server = BackgroundServer(tiny_app(handler)).start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def stored_alice(store) -> None:
+    store.save_login("alice", EMPLOYEES["alice"])
+
+
+def assert_login_kept(store) -> None:
+    assert keyring_entry(store, "org-login") == {"username": "alice", "password": EMPLOYEES["alice"]}
+
+
+def test_organization_down_connection_refused(rc, store, settings_for, client_for):
+    port = free_port()
+    settings = settings_for(rc.url, f"http://127.0.0.1:{port}")
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.retryable
+    assert outcome.message == (
+        f"The organization sign-in service at 127.0.0.1:{port} refused the connection, so it is probably "
+        "down; try again later, or ask IT if it persists."
+    )
+    assert outcome.error.kind == "refused"
+    assert_login_kept(store)
+
+
+def test_organization_too_slow_times_out(rc, store, settings_for, client_for, serve):
+    release = threading.Event()
+
+    async def slow(request: Request) -> Response:
+        if request.url.path == "/":  # BackgroundServer's start probe
+            return JSONResponse({})
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+        return JSONResponse({"access_token": "late"})
+
+    url = serve(slow)
+    settings = settings_for(rc.url, url, network__read_timeout=0.5)
+    stored_alice(store)
+    try:
+        outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+    finally:
+        release.set()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.message == (
+        f"The organization sign-in service at {url.removeprefix('http://')} did not answer within 0.5 s; "
+        "it may be overloaded, so try again in a moment."
+    )
+    assert outcome.error.kind == "timeout"
+    assert_login_kept(store)
+
+
+def test_organization_answers_an_html_error_page(rc, store, settings_for, client_for, serve):
+    async def portal(request: Request) -> Response:
+        return HTMLResponse(
+            "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502
+        )
+
+    url = serve(portal)
+    settings = settings_for(rc.url, url)
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.message == (
+        f"The organization sign-in service at {url.removeprefix('http://')} answered with an HTML page "
+        "(HTTP 502) instead of JSON; the address may be wrong or a proxy or portal is in the way, so check "
+        "the configuration or ask IT."
+    )
+    assert_login_kept(store)
+
+
+def test_organization_answers_json_without_the_token(rc, store, settings_for, client_for, serve):
+    async def no_token(request: Request) -> Response:
+        if request.url.path == "/api/login":
+            return JSONResponse({"access_token": "session-abc123", "token_type": "bearer", "expires_in": 60})
+        return JSONResponse({"userId": "u1", "note": "no token here"})
+
+    url = serve(no_token)
+    settings = settings_for(rc.url, url)
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.message == (
+        f"The organization sign-in service at {url.removeprefix('http://')} answered the token request "
+        'without a Rocket.Chat token (no "authToken" in its JSON); ask IT to check the service or the '
+        "configured path."
+    )
+    assert outcome.error.kind == "no-token"
+    assert_login_kept(store)
+
+
+def test_organization_login_without_session_token(rc, store, settings_for, client_for, serve):
+    async def odd(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    url = serve(odd)
+    settings = settings_for(rc.url, url)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).sign_in("alice", EMPLOYEES["alice"])
+
+    assert isinstance(outcome, Failed)
+    assert 'answered the sign-in without a session token (no "access_token" in its JSON)' in outcome.message
+
+
+def test_organization_too_many_attempts(rc, start_org, store, settings_for, client_for):
+    from tokenservice.throttle import ThrottleSettings
+
+    org = start_org(throttle=ThrottleSettings(max_failures_per_username=2))
+    settings = settings_for(rc.url, org.url)
+    flow = SignInFlow(settings, store, client=client_for(settings))
+    outcomes = [flow.sign_in("alice", "wrong-guess") for _ in range(4)]
+
+    failed = [o for o in outcomes if isinstance(o, Failed)]
+    assert failed, outcomes
+    assert failed[0].retryable
+    assert failed[0].message.startswith(
+        f"The organization sign-in service at {org.url.removeprefix('http://')} is refusing more attempts "
+        "for now (HTTP 429); wait "
+    )
+
+
+def test_rocketchat_down_with_a_cached_token_keeps_everything(rc, org, store, settings_for, client_for):
+    settings = settings_for(rc.url, org.url)
+    first = SignInFlow(settings, store, client=client_for(settings)).sign_in("alice", EMPLOYEES["alice"])
+    assert isinstance(first, SignedIn)
+    rc.stop()
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.retryable
+    assert outcome.message == (
+        f"Rocket.Chat at {rc.url.removeprefix('http://')} refused the connection, so it is probably down; "
+        "try again later, or ask IT if it persists."
+    )
+    assert_login_kept(store)
+    assert keyring_entry(store, "rocketchat-token")["authToken"] == first.token.auth_token
+
+    rc.start()  # back up: the same stored state signs in again
+    assert isinstance(SignInFlow(settings, store, client=client_for(settings)).resume(), SignedIn)
+
+
+def test_rocketchat_down_behind_the_token_service(rc, org, store, settings_for, client_for):
+    settings = settings_for(rc.url, org.url)
+    stored_alice(store)
+    rc.stop()
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.retryable
+    assert outcome.message.startswith(
+        f"The organization sign-in service at {org.url.removeprefix('http://')} could not get a token from "
+        "Rocket.Chat ("
+    )
+    assert outcome.message.endswith("; try again later, or ask IT if it persists.")
+    assert_login_kept(store)
+
+
+def test_unresolvable_name_is_reported_as_dns(rc, store, settings_for, client_for):
+    settings = settings_for(rc.url, "https://sso.does-not-exist.invalid")
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.error.kind == "dns"
+    assert outcome.message == (
+        "The organization sign-in service at sso.does-not-exist.invalid could not be found: the name "
+        "sso.does-not-exist.invalid does not resolve (DNS); check the address in the configuration and your "
+        "network connection."
+    )
+    assert_login_kept(store)

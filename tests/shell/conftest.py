@@ -1,0 +1,234 @@
+"""End-to-end harness for the desktop shell: the real launcher as a subprocess, in a real Qt WebEngine
+window (Xvfb and gnome-keyring from tests/conftest.py), against an in-process rcsandbox and token service
+(launcher.demo.DemoStack). The launcher's test-only driver (launcher/e2e.py) records each state: a
+screenshot, the page text, the renderer; the tests read its report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from launcher.demo import DemoStack, DemoUser
+from launcher.paths import Paths
+from tests.support.screenshots import assert_not_blank
+
+REPO = Path(__file__).resolve().parents[2]
+ALICE = DemoUser(username="alice", password="alice-throwaway-pw", name="Alice Doe", email="alice@example.com")
+ORGANIZATION = "Example Corp"
+RUN_TIMEOUT = 120
+
+
+@dataclass
+class Run:
+    """One finished launcher process and what its e2e driver recorded."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any]
+    directory: Path
+    timeline: dict[str, Any] | None = None
+
+    @property
+    def states(self) -> list[str]:
+        return [entry["state"] for entry in self.report.get("states", [])]
+
+    def entry(self, state: str, occurrence: int = 1) -> dict[str, Any]:
+        found = [e for e in self.report.get("states", []) if e["state"] == state]
+        assert len(found) >= occurrence, (
+            f"state {state!r} (#{occurrence}) never reached; states: {self.states}"
+        )
+        return found[occurrence - 1]
+
+    def assert_screenshots(self, copy_to: Path | None = None) -> None:
+        """Every recorded state has a non-blank screenshot (copied next to the test's artifacts)."""
+        for entry in self.report.get("states", []):
+            assert entry.get("screenshot"), f"no screenshot for state {entry['state']}"
+            shot = self.directory / entry["screenshot"]
+            assert_not_blank(shot)
+            if copy_to is not None:
+                (copy_to / shot.name).write_bytes(shot.read_bytes())
+
+    def explain(self) -> str:
+        return f"rc={self.returncode} states={self.states}\nstderr tail:\n{self.stderr[-3000:]}"
+
+
+@dataclass
+class Launcher:
+    """Starts the launcher for one profile against one stack."""
+
+    stack: DemoStack
+    workdir: Path
+    artifacts: Path
+    config: Path
+    profile: Path
+    browser_log: Path
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def paths(self) -> Paths:
+        return Paths.under(self.profile)
+
+    def run(
+        self,
+        *,
+        fill: dict[str, Any] | None = None,
+        plan: dict[str, Any] | None = None,
+        args: list[str] | None = None,
+        e2e: bool = True,
+    ) -> Run:
+        index = len(self.runs) + 1
+        directory = self.workdir / f"run{index}"
+        directory.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["BROWSER"] = str(self._browser_recorder())
+        env.pop("ROCKETCHAT_LAUNCHER_E2E", None)
+        if e2e:
+            env["ROCKETCHAT_LAUNCHER_E2E"] = str(directory)
+            (directory / "plan.json").write_text(json.dumps(plan or {}), encoding="utf-8")
+            if fill is not None:
+                (directory / "input.json").write_text(json.dumps(fill), encoding="utf-8")
+                (directory / "input.json").chmod(0o600)
+        timeline = directory / "timeline.json"
+        argv = [
+            sys.executable,
+            "-m",
+            "launcher",
+            "--config",
+            str(self.config),
+            "--profile",
+            str(self.profile),
+            "--timeline",
+            str(timeline),
+            *(args or []),
+        ]
+        proc = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        (self.artifacts / f"run{index}-stderr.txt").write_text(proc.stderr, encoding="utf-8")
+        report_file = directory / "report.json"
+        report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+        run = Run(
+            proc.returncode,
+            proc.stdout,
+            proc.stderr,
+            report,
+            directory,
+            json.loads(timeline.read_text(encoding="utf-8")) if timeline.exists() else None,
+        )
+        if e2e:
+            for entry in report.get("states", []):
+                shot = directory / (entry.get("screenshot") or "missing.png")
+                if shot.exists():
+                    (self.artifacts / f"run{index}-{shot.name}").write_bytes(shot.read_bytes())
+        self.runs.append(run)
+        return run
+
+    def sign_in_with_form(self) -> Run:
+        """First run: type the credentials into the sign-in page and submit it."""
+        run = self.run(
+            fill={"username": ALICE.username, "password": ALICE.password, "remember": True},
+            plan={"finish_on": ["signed-in", "error", "signin-failed"]},
+        )
+        assert run.returncode == 0 and run.report.get("final_state") == "signed-in", run.explain()
+        return run
+
+    def opened_in_browser(self) -> list[str]:
+        if not self.browser_log.exists():
+            return []
+        return [line for line in self.browser_log.read_text(encoding="utf-8").splitlines() if line]
+
+    def _browser_recorder(self) -> Path:
+        script = self.workdir / "browser-recorder.sh"
+        if not script.exists():
+            script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{self.browser_log}"\n', encoding="utf-8")
+            script.chmod(0o755)
+        return script
+
+
+@pytest.fixture
+def make_launcher(tmp_path: Path, artifacts_dir: Path) -> Iterator[Callable[..., Launcher]]:
+    """make_launcher(rc_settings=..., client_start_delay=..., **config) -> a Launcher on a fresh stack."""
+    stacks: list[DemoStack] = []
+    launchers: list[Launcher] = []
+
+    def make(
+        rc_settings: dict[str, Any] | None = None, client_start_delay: float = 0.5, **config: str
+    ) -> Launcher:
+        workdir = tmp_path / f"stack{len(stacks) + 1}"
+        stack = DemoStack(
+            workdir,
+            [ALICE],
+            rc_settings=rc_settings,
+            client_start_delay=client_start_delay,
+            password_cost=2**10,
+        ).start()
+        stacks.append(stack)
+        launcher = Launcher(
+            stack=stack,
+            workdir=workdir,
+            artifacts=artifacts_dir,
+            config=stack.write_launcher_config(workdir / "launcher.toml", ORGANIZATION, **config),
+            profile=workdir / "profile",
+            browser_log=workdir / "browser.log",
+        )
+        launchers.append(launcher)
+        return launcher
+
+    yield make
+    for launcher in launchers:
+        _forget_keyring(launcher.paths)
+    for stack in stacks:
+        stack.stop()
+
+
+def _forget_keyring(paths: Paths) -> None:
+    from launcher.credentials import CredentialStore
+
+    CredentialStore(paths.keyring_namespace).clear()
+
+
+class OtherOrigin:
+    """A web server of another origin that records every request (the token must never reach it)."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.requests.append(self.path + " " + str(dict(self.headers)))
+                body = b"<html><body>other origin</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def other_origin() -> Iterator[OtherOrigin]:
+    server = OtherOrigin()
+    yield server
+    server.close()
