@@ -125,7 +125,7 @@ async def _login(request: Request) -> Response:
     address = _client_address(request)
     wait = service.throttle.retry_after(username, address)
     if wait is not None:
-        log.warning("login throttled user=%s client=%s retry_after=%ds", username, address, wait)
+        log.warning("login throttled user=%s client=%s retry_after=%ds", _loggable(username), address, wait)
         return JSONResponse(
             {
                 "error": "too_many_attempts",
@@ -139,7 +139,7 @@ async def _login(request: Request) -> Response:
     employee = await service.config.directory.authenticate(username, password)
     if employee is None:
         service.throttle.failed(username, address)
-        log.info("login failed user=%s client=%s", username, address)
+        log.info("login failed user=%s client=%s", _loggable(username), address)
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
     service.throttle.succeeded(username)
@@ -281,6 +281,11 @@ def _bearer(request: Request) -> str | None:
 
 def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _loggable(username: str) -> str:
+    """A client-chosen username, made safe for a log line (no forged lines, bounded length)."""
+    return "".join(c if c.isprintable() else "?" for c in username[:64])
 
 
 def _sentence(text: str) -> str:
