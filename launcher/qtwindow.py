@@ -126,6 +126,14 @@ class _GuardedPage(_PywebviewPage):
             _log.info("blocked a navigation to a %s URL", url.scheme() or "scheme-less")
         return False
 
+    def createWindow(self, window_type: Any) -> QWebEnginePage:
+        """Pop-ups (target=_blank, window.open): hand the URL to the system browser, never a new webview."""
+        if self._hooks is None:
+            return super().createWindow(window_type)
+        catcher = _PopupCatcher(self.profile(), self._hooks)
+        self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [catcher]
+        return catcher
+
     def _load_finished(self, ok: bool) -> None:
         if self._hooks is not None:
             self._hooks.on_load_finished(self.url().toString(), bool(ok))
@@ -134,6 +142,25 @@ class _GuardedPage(_PywebviewPage):
         if self._hooks is not None:
             _log.warning("the web page process ended (status %s, code %s)", status, exit_code)
             self._hooks.on_load_finished(self.url().toString(), False)
+
+
+class _PopupCatcher(QWebEnginePage):
+    """Receives a pop-up's first navigation, passes http(s) URLs to the system browser, loads nothing."""
+
+    def __init__(self, profile: Any, hooks: PageHooks) -> None:
+        super().__init__(profile)
+        self._hooks = hooks
+        self.done = False
+
+    def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
+        if not self.done:
+            self.done = True
+            target = url.toString()
+            if navigation.classify(target, self._hooks.rc_origin) in ("external", "rocketchat"):
+                self._hooks.on_external(target)
+            else:
+                _log.info("blocked a pop-up to a %s URL", url.scheme() or "scheme-less")
+        return False
 
 
 def _set_document_script(page: QWebEnginePage, source: str) -> None:
