@@ -50,9 +50,9 @@ def seen(browser: QtBrowser, name: str) -> list:
 
 @pytest.fixture
 def receiving() -> Iterator[Sandbox]:
-    """Receive enabled for any origin, the client starting 1.5 s after the page loads."""
+    """Receive enabled for any origin, the client starting 2.5 s after the page loads."""
     config = make_config(
-        client_start_delay=1.5,
+        client_start_delay=2.5,
         settings={"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": "*"},
     )
     with Sandbox(config) as rc:
