@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -109,8 +110,6 @@ async def _check(directory: UsersFileDirectory, username: str, password: str) ->
 
 
 def test_hash_password_reads_stdin_and_prints_a_users_entry(tmp_path: Path) -> None:
-    import asyncio
-
     result = _run_cli(
         "hash-password",
         "--username",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from tokenservice.config import CookieSettings
+from tokenservice.directory import UsersFileDirectory
 from tokenservice.throttle import ThrottleSettings
 
-from .conftest import RunningService
+from .conftest import EMPLOYEES, RunningService, write_users_file
 
 
 def test_login_gives_bearer_and_httponly_cookie(service: RunningService) -> None:
@@ -167,12 +169,8 @@ def test_success_clears_the_username_failures(start_service: Callable[..., Runni
     assert service.login("alice").status_code == 200
 
 
-def test_removed_employee_loses_access(start_service: Callable[..., RunningService], tmp_path) -> None:
-    from .conftest import EMPLOYEES, write_users_file
-
+def test_removed_employee_loses_access(start_service: Callable[..., RunningService], tmp_path: Path) -> None:
     users = write_users_file(tmp_path / "users.toml", {"alice": EMPLOYEES["alice"], "bob": EMPLOYEES["bob"]})
-    from tokenservice.directory import UsersFileDirectory
-
     service = start_service(directory=UsersFileDirectory(users))
     headers = service.bearer("bob")
     write_users_file(users, {"alice": EMPLOYEES["alice"], "extra": ("x-pw", "X", "x@example.com")})

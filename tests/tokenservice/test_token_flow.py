@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from rcsandbox import Sandbox
+from rcsandbox import Sandbox, SandboxUser
 from tokenservice.config import ServiceAccount
 
 from .conftest import RunningService, rc_me
@@ -170,8 +170,6 @@ def test_service_account_logs_in_again_after_its_token_is_revoked(
 def test_service_account_without_create_user_permission(
     rc: Sandbox, start_service: Callable[..., RunningService]
 ) -> None:
-    from rcsandbox import SandboxUser
-
     rc.add_user(SandboxUser(username="weakbot", password="weakbot-pw", roles=["user"]))
     service = start_service(service_account=ServiceAccount(username="weakbot", password="weakbot-pw"))
     resp = service.token(service.bearer("alice"))
@@ -182,8 +180,6 @@ def test_service_account_without_create_user_permission(
 
 
 def test_email_taken_by_another_rocketchat_account(rc: Sandbox, service: RunningService) -> None:
-    from rcsandbox import SandboxUser
-
     rc.add_user(SandboxUser(username="carol.old", password="x-pw", email="carol@example.com"))
     resp = service.token(service.bearer("carol"))
 
