@@ -25,7 +25,9 @@ class ServerStartError(RuntimeError):
 class BackgroundServer:
     """An ASGI app served by uvicorn in a daemon thread; restartable on the same port."""
 
-    def __init__(self, app: object, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 15.0) -> None:
+    def __init__(
+        self, app: object, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 15.0
+    ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("BackgroundServer binds to loopback only")
         self._app = app
