@@ -27,6 +27,9 @@ class FakeWindowsCredentialManager(keyring.backend.KeyringBackend):
     UTF-16 as CredWrite does (error 1783), and keys entries on target = service or username@service."""
 
     priority = 5  # type: ignore[assignment]
+    # Every KeyringBackend subclass registers itself with keyring; not viable keeps this fake out of the
+    # backend keyring picks for the rest of the test session.
+    viable = False
     BLOB_LIMIT = 2560
 
     def __init__(self) -> None:
@@ -141,6 +144,7 @@ def test_plaintext_file_backend_is_refused():
         """Stands for keyrings.alt.file.PlaintextKeyring (keyrings.alt is deliberately not installed)."""
 
         priority = 0.5  # type: ignore[assignment]
+        viable = False  # see FakeWindowsCredentialManager
 
         def get_password(self, service, username):
             raise AssertionError("must not be used")
