@@ -1,0 +1,48 @@
+"""The injected sign-in script in a real Qt WebEngine page (tests/support/browser.py): it posts the token
+only inside Rocket.Chat's origin, to that origin, and reads Rocket.Chat's own signed-in state."""
+
+from __future__ import annotations
+
+import pytest
+
+from launcher.injection import cover_script, login_tick
+
+pytestmark = [pytest.mark.gui]
+
+_RECORD_MESSAGES = (
+    "window.__messages = [];"
+    "window.addEventListener('message', function (e) {"
+    "  window.__messages.push({origin: e.origin, data: e.data}); });"
+)
+
+
+def test_the_token_is_never_posted_in_another_origin(browser, sandbox, other_origin):
+    browser.add_init_script(_RECORD_MESSAGES)
+    browser.open(other_origin.url + "/page")
+
+    state = browser.eval(login_tick(sandbox.origin, "secret-token", "uid", True))
+
+    assert state == {"origin": other_origin.url, "onRocketChat": False}
+    assert browser.eval("window.__messages.length") == 0
+    assert "secret-token" not in str(browser.eval("document.documentElement.outerHTML"))
+
+
+def test_in_rocketchat_the_command_goes_to_its_own_origin_and_the_login_is_seen(browser, sandbox):
+    user_id, token = sandbox.login_token("alice")
+    browser.add_init_script(_RECORD_MESSAGES)
+    browser.add_init_script(cover_script(sandbox.origin, "Example", cover=True))
+    browser.open(sandbox.url + "/home")
+
+    first = browser.eval(login_tick(sandbox.origin, token, user_id, True))
+    assert first["onRocketChat"] is True and first["posted"] is True and first["signedIn"] is False
+    assert first["cover"] is True
+    message = browser.wait_for("window.__messages[0]")
+    assert message == {
+        "origin": sandbox.origin,
+        "data": {"externalCommand": "login-with-token", "token": token},
+    }
+
+    # keep posting, as the launcher does, until Rocket.Chat's late client signs in and says so
+    browser.wait_for(f"({login_tick(sandbox.origin, token, user_id, True)}).signedIn", timeout=15)
+    final = browser.eval(login_tick(sandbox.origin, token, user_id, True))
+    assert final["event"] is True and final["userMatches"] is True and final["posted"] is False

@@ -1,0 +1,236 @@
+"""Unit tests of the shell's decisions (no window): login path, renderer check, navigation policy, bridge
+origin check, timeline, profile marks. WebView2 cannot run here, so its absence is mocked by passing
+platform="win32" with pywebview's fallback renderer, and the tests say so in their names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from launcher import navigation, strategy, webstate
+from launcher.bridge import REFUSED, LauncherApi
+from launcher.injection import cover_script, login_tick
+from launcher.paths import Paths
+from launcher.renderer import backend_problem, renderer_problem
+from launcher.timeline import Timeline, process_start_epoch
+
+RC = "https://chat.example.com"
+
+
+# ---------------------------------------------------------------- strategy
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": "*"},
+            "iframe-command",
+        ),
+        (
+            {"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": RC},
+            "iframe-command",
+        ),
+        (
+            {
+                "Iframe_Integration_receive_enable": True,
+                "Iframe_Integration_receive_origin": f"https://a.example,{RC}",
+            },
+            "iframe-command",
+        ),
+        # Rocket.Chat does not trim: a space before the origin makes it a different string (RC §2.2)
+        (
+            {
+                "Iframe_Integration_receive_enable": True,
+                "Iframe_Integration_receive_origin": f"https://a.example, {RC}",
+            },
+            "resume-token",
+        ),
+        (
+            {"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": "*,https://x"},
+            "resume-token",
+        ),
+        (
+            {"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": RC + "/"},
+            "resume-token",
+        ),
+        (
+            {"Iframe_Integration_receive_enable": False, "Iframe_Integration_receive_origin": "*"},
+            "resume-token",
+        ),
+        ({}, "resume-token"),  # Rocket.Chat's default: receive disabled
+    ],
+)
+def test_auto_strategy_follows_rocketchats_exact_rules(settings, expected):
+    assert strategy.first_path("auto", settings, RC) == expected
+
+
+def test_forced_strategies_and_fallback():
+    assert (
+        strategy.first_path("resume-token", {"Iframe_Integration_receive_enable": True}, RC) == "resume-token"
+    )
+    assert strategy.first_path("iframe-command", {}, RC) == "iframe-command"
+    assert strategy.first_path("auto", None, RC) == "iframe-command"  # unknown settings: try, then fall back
+    assert strategy.fallback_path("auto", "iframe-command") == "resume-token"
+    assert strategy.fallback_path("auto", "resume-token") is None
+    assert strategy.fallback_path("iframe-command", "iframe-command") is None
+
+
+# ---------------------------------------------------------------- renderer
+
+
+def test_webview2_missing_mocked_mshtml_fallback_is_refused_with_install_advice():
+    message = renderer_problem("mshtml", platform="win32")
+    assert message is not None and "WebView2" in message and "install" in message.lower()
+    assert message.count(".") >= 1 and "\n" not in message
+
+
+def test_webview2_present_mocked_edgechromium_is_accepted():
+    assert renderer_problem("edgechromium", platform="win32") is None
+
+
+def test_linux_and_macos_renderers():
+    assert renderer_problem("qtwebengine", platform="linux") is None
+    assert renderer_problem("gtkwebkit2", platform="linux") is None
+    assert renderer_problem("cocoa", platform="darwin") is None
+    assert "Qt WebEngine" in renderer_problem("qtwebkit", platform="linux")
+
+
+def test_missing_qt_names_the_package_to_install():
+    message = backend_problem(ImportError("No Qt bindings could be found (qtpy)"))
+    assert "pip install PyQt6 PyQt6-WebEngine qtpy" in message
+    message = backend_problem(ImportError("libxcb-cursor.so.0: cannot open shared object file"))
+    assert "install-system-deps.sh" in message
+
+
+# ---------------------------------------------------------------- navigation
+
+
+def test_navigation_policy():
+    local = navigation.local_page_url("signin.html")
+    assert navigation.classify(local, RC) == "local"
+    assert navigation.classify(RC + "/home?x=1", RC) == "rocketchat"
+    assert navigation.classify("https://chat.example.com:443/channel/general", RC) == "rocketchat"
+    assert navigation.classify("https://chat.example.com.evil.test/", RC) == "external"
+    assert (
+        navigation.classify("http://chat.example.com/", RC) == "external"
+    )  # another scheme is another origin
+    assert navigation.classify("mailto:someone@example.com", RC) == "external"
+    assert navigation.classify("javascript:alert(1)", RC) == "blocked"
+    assert navigation.classify("file:///etc/passwd", RC) == "blocked"
+    assert navigation.classify(navigation.assets_base_url() + "../shell.py", RC) == "blocked"
+    assert navigation.classify("data:text/html,hi", RC) == "blocked"
+
+
+def test_redact_drops_the_query_that_may_carry_a_token():
+    assert navigation.redact(RC + "/home?resumeToken=secret#x") == RC + "/home"
+
+
+# ---------------------------------------------------------------- bridge
+
+
+class _RecordingController:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def page_context(self):
+        self.calls.append("context")
+        return {"organization": "Example"}
+
+    def submit_credentials(self, username, password, remember):
+        self.calls.append(f"sign_in:{username}:{remember}")
+        return {"ok": True}
+
+    def retry(self):
+        self.calls.append("retry")
+        return {"ok": True}
+
+    def switch_user(self):
+        self.calls.append("switch")
+        return {"ok": True}
+
+
+@pytest.mark.parametrize(
+    "caller", [RC + "/home", "https://evil.example/", "file:///tmp/fake/signin.html", None]
+)
+def test_bridge_refuses_every_page_but_the_launchers_own(caller):
+    controller = _RecordingController()
+    api = LauncherApi(controller, lambda: caller)
+    assert api.context() == REFUSED
+    assert api.sign_in("mallory", "pw", True) == REFUSED
+    assert api.retry() == REFUSED
+    assert api.sign_in_as_someone_else() == REFUSED
+    assert controller.calls == []
+
+
+def test_bridge_serves_the_local_pages_and_never_raises():
+    controller = _RecordingController()
+    api = LauncherApi(controller, lambda: navigation.local_page_url("signin.html"))
+    assert api.context() == {"organization": "Example"}
+    assert api.sign_in("alice", "pw", 1) == {"ok": True}
+    assert api.sign_in(None, "pw") == {
+        "ok": False,
+        "message": "Enter your username and password.",
+        "field": "username",
+    }
+    assert controller.calls == ["context", "sign_in:alice:True"]
+
+    def broken():
+        raise RuntimeError("boom with details")
+
+    controller.retry = broken
+    answer = api.retry()
+    assert answer["ok"] is False and "boom" not in answer["message"]
+
+
+def test_bridge_exposes_no_private_state_to_javascript():
+    api = LauncherApi(_RecordingController(), lambda: None)
+    public = [name for name in dir(api) if not name.startswith("_")]
+    assert sorted(public) == ["context", "retry", "sign_in", "sign_in_as_someone_else"]
+
+
+# ---------------------------------------------------------------- injection
+
+
+def test_scripts_embed_values_as_json_literals():
+    token = 'tok"en\\</script>'
+    script = login_tick(RC, token, "uid'1", True)
+    assert json.dumps(token) in script and json.dumps("uid'1") in script
+    assert "'*'" not in script and "targetOrigin" not in script  # posts to RC_ORIGIN, never '*'
+    assert script.count("location.origin !== RC_ORIGIN") == 2  # checked on entry and right before posting
+    cover = cover_script(RC, 'Ex"ample', cover=True)
+    assert json.dumps({"rcOrigin": RC, "organization": 'Ex"ample', "cover": True}) in cover
+
+
+# ---------------------------------------------------------------- timeline and profile marks
+
+
+def test_timeline_uses_the_kernels_process_start(tmp_path):
+    start = process_start_epoch()
+    timeline = Timeline()
+    timeline.mark("window_shown")
+    timeline.mark("window_shown")  # the first time wins
+    timeline.note("renderer", "qtwebengine")
+    path = tmp_path / "t" / "timeline.json"
+    timeline.write(path)
+    data = json.loads(path.read_text())
+    assert data["process_start"] == 0.0 and data["window_shown"] >= 0
+    assert data["renderer"] == "qtwebengine" and data["token_ready"] is None
+    assert abs(data["process_start_epoch"] - start) < 0.05
+    # pytest has been running for a while: the kernel's start time is well before this module's import
+    assert data["window_shown"] > 100
+
+
+def test_signed_in_mark_and_wipe_request(tmp_path: Path):
+    paths = Paths.under(tmp_path / "profile")
+    assert not webstate.expects_signed_in(paths)
+    webstate.set_signed_in(paths, True)
+    assert webstate.expects_signed_in(paths)
+    (paths.webview_storage_dir / "Local Storage").mkdir(parents=True)
+    webstate.request_wipe(paths)
+    assert not webstate.expects_signed_in(paths)
+    assert webstate.wipe_if_requested(paths) is True
+    assert not paths.webview_storage_dir.exists() and not webstate.wipe_pending(paths)
+    assert webstate.wipe_if_requested(paths) is False
