@@ -37,7 +37,10 @@ _PAINTED = {
         "return !!(e && e.textContent && b && b.getAttribute('aria-busy') === 'false');})()"
     ),
     "signing-in": "location.protocol !== 'file:' && !!(window.__rcLauncher && window.__rcLauncher.shownAt)",
-    "signed-in": "!!(window.__rcLauncher && !window.__rcLauncher.coverVisible) && document.readyState === 'complete'",
+    "signed-in": (
+        "!!(window.__rcLauncher && !window.__rcLauncher.coverVisible) && document.readyState === 'complete'"
+        " && !document.querySelector('rocketchat-launcher-cover')"  # faded out and removed
+    ),
 }
 
 _PAGE_FACTS = """(function () {
