@@ -355,6 +355,7 @@ class Shell:
         if not self._current(gen):
             return
         if isinstance(result, SignedIn):
+            self._remember = True  # it came from the keyring: the person chose to be remembered
             self._start_rocketchat(result.token, gen=None if on_signin_page else gen)
         elif isinstance(result, NeedsCredentials):
             if result.username and not self._username:
