@@ -102,12 +102,9 @@ def test_cached_token_logged_out_at_rocketchat_is_replaced(rc, start_org, store,
 
 def test_cached_token_past_its_known_expiry_is_not_even_checked(rc, org, store, settings_for, client_for):
     settings = settings_for(rc.url, org.url)
-    store.save_login("alice", EMPLOYEES["alice"])
-    user_id, old_token = rc.login_token("alice") if rc.user_id("alice") else (None, None)
-    if old_token is None:  # alice exists in Rocket.Chat only after her first sign-in through the service
-        first = SignInFlow(settings, store, client=client_for(settings)).resume()
-        assert isinstance(first, SignedIn)
-        user_id, old_token = rc.login_token("alice")
+    first = SignInFlow(settings, store, client=client_for(settings)).sign_in("alice", EMPLOYEES["alice"])
+    assert isinstance(first, SignedIn)  # alice exists in Rocket.Chat once she signed in through the service
+    user_id, old_token = rc.login_token("alice")
     expired = RocketChatToken(old_token, user_id, expires_at=datetime.now(UTC) - timedelta(minutes=1))
     store.save_token(expired, rc.url)
 
