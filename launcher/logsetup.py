@@ -29,6 +29,7 @@ class LogSetup:
 
     log_file: Path | None
     handlers: list[logging.Handler] = field(default_factory=list)
+    previous_level: int = logging.WARNING
 
     def close(self) -> None:
         root = logging.getLogger()
@@ -36,6 +37,7 @@ class LogSetup:
             root.removeHandler(handler)
             handler.close()
         self.handlers.clear()
+        root.setLevel(self.previous_level)
 
 
 _current: LogSetup | None = None
@@ -49,11 +51,12 @@ def setup_logging(paths: Paths | None, *, verbose: bool = False) -> LogSetup:
     if _current is not None:
         _current.close()
     root = logging.getLogger()
+    previous_level = root.level
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    setup = LogSetup(log_file=None)
+    setup = LogSetup(log_file=None, previous_level=previous_level)
     formatter = RedactingFormatter(_FORMAT)
     if paths is not None:
         try:
