@@ -99,6 +99,7 @@ class Shell:
         self._flow_error: str | None = None
         self._flow_ready = threading.Event()
         self._public: dict[str, Any] | None = None
+        self._public_done = threading.Event()
         self._last_load: tuple[str, bool, float] | None = None
         self._load_event = threading.Condition(self._lock)
         self._qt: Any = None
@@ -344,6 +345,7 @@ class Shell:
             self._show_error(gen, self._flow_error or "The launcher could not start its sign-in.", retry=True)
             return
         if self.settings.login_strategy == "auto":
+            self._public_done.clear()
             threading.Thread(target=self._fetch_public_settings, name="public-settings", daemon=True).start()
         from launcher.signin import Failed, NeedsCredentials, SignedIn
 
@@ -376,6 +378,8 @@ class Shell:
         except Exception as exc:
             _log.info("could not read Rocket.Chat's public settings (%s); trying the command first", exc)
             self._public = None
+        finally:
+            self._public_done.set()
 
     def _start_rocketchat(self, token: Any, gen: int | None = None) -> None:
         self.timeline.mark("token_ready")
@@ -393,9 +397,7 @@ class Shell:
         """Hand the token to the Rocket.Chat page and wait until the page says it is signed in."""
         configured = self.settings.login_strategy
         if configured == "auto":
-            deadline = time.monotonic() + 3.0
-            while self._public is None and time.monotonic() < deadline and self._current(gen):
-                time.sleep(0.05)  # the settings fetch runs beside resume(); it is normally done already
+            self._public_done.wait(3.0)  # the settings fetch runs beside resume(); normally done already
         path: str | None = strategy.first_path(configured, self._public, self.rc_origin)
         self.timeline.note("login_path_first", path)
         while path is not None and self._current(gen):
@@ -661,12 +663,21 @@ class Shell:
             threading.Thread(target=self._check_signed_in_page, args=(self._generation,), daemon=True).start()
 
     def _on_loaded_generic(self) -> None:
+        """Backends without a navigation hook (WebView2, WKWebView here): a page of another origin that
+        got into the window is sent to the system browser and the window goes back to Rocket.Chat. No token
+        reaches it either way: every injected script re-checks the origin inside the page."""
         try:
             url = self.window.get_current_url()
         except Exception:
             return
-        if url:
-            self._on_page_load(url, True)
+        if not url:
+            return
+        if navigation.classify(url, self.rc_origin) in ("external", "blocked"):
+            if navigation.classify(url, self.rc_origin) == "external":
+                self._open_external(url)
+            self._load(self.rc_url)
+            return
+        self._on_page_load(url, True)
 
     def _check_signed_in_page(self, gen: int) -> None:
         """A Rocket.Chat load failed after sign-in (network gone, server down): show the error page

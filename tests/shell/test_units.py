@@ -234,3 +234,65 @@ def test_signed_in_mark_and_wipe_request(tmp_path: Path):
     assert webstate.wipe_if_requested(paths) is True
     assert not paths.webview_storage_dir.exists() and not webstate.wipe_pending(paths)
     assert webstate.wipe_if_requested(paths) is False
+
+
+# ---------------------------------------------------------------- the sign-in sequence (page faked)
+
+
+class _Settings:
+    rocketchat_url = RC
+    rocketchat_origin = RC
+    organization_name = "Example"
+    organization_logo = None
+    remember_me_default = True
+
+    def __init__(self, strategy_name: str) -> None:
+        self.login_strategy = strategy_name
+
+
+class _Token:
+    auth_token = "t"
+    user_id = "u"
+
+
+@pytest.mark.parametrize(
+    ("configured", "public", "outcomes", "expected_paths", "expected_state"),
+    [
+        # the command is not confirmed in time: auto falls back to the deep link, which works
+        (
+            "auto",
+            {"Iframe_Integration_receive_enable": True},
+            {"iframe-command": "timeout"},
+            ["iframe-command", "resume-token"],
+            "signed-in",
+        ),
+        # settings say the command cannot work: straight to the deep link
+        ("auto", {"Iframe_Integration_receive_enable": False}, {}, ["resume-token"], "signed-in"),
+        # a forced strategy never switches
+        ("iframe-command", {}, {"iframe-command": "timeout"}, ["iframe-command"], "not-confirmed"),
+        # Rocket.Chat unreachable: the error page at once, no fallback
+        ("auto", None, {"iframe-command": "unreachable"}, ["iframe-command"], "error"),
+    ],
+)
+def test_sign_in_sequence_with_a_faked_page(
+    tmp_path, configured, public, outcomes, expected_paths, expected_state
+):
+    from launcher.shell import Shell
+
+    shell = Shell(_Settings(configured), Paths.under(tmp_path), Timeline())
+    tried: list[str] = []
+    states: list[str] = []
+    shell._public = public
+    shell._public_done.set()
+    shell._attempt = lambda gen, token, path: tried.append(path) or outcomes.get(path, "confirmed")
+    shell._eval = lambda script, timeout=5.0: None
+    shell._load = lambda url: None
+    shell._not_confirmed = lambda gen, token, refreshed: states.append("not-confirmed")
+    shell.add_listener(lambda state, info: None)
+    gen = shell._begin("signing-in")
+    shell._set_state = lambda g, state, **info: states.append(state)
+
+    shell._sign_in_page(gen, _Token())
+
+    assert tried == expected_paths
+    assert states == [expected_state]

@@ -52,8 +52,9 @@ def test_organization_down_without_a_cached_token_shows_the_error_page(make_laun
 
     assert run.report["final_state"] == "error", run.explain()
     error = run.entry("error")
-    assert "Retry" in error["text"] and "Sign in as someone else" in error["text"]
-    assert error["info"]["message"] in error["text"]
+    assert error["painted"] is True, error
+    assert "Retry" in error["text"] and "Sign in as someone else" in error["text"], error
+    assert error["info"]["message"] in error["text"], error
     assert error["url"].endswith("/error.html")  # a page of ours, never a blank one
     run.assert_screenshots()
 
