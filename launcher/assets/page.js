@@ -8,7 +8,10 @@ window.launcherBridge = (function () {
     if (ready) return ready;
     ready = new Promise(function (resolve, reject) {
       function check() {
-        return window.pywebview && window.pywebview.api && typeof window.pywebview.api.context === 'function';
+        var p = window.pywebview;
+        // on Qt the calls travel over QWebChannel, which connects a moment after the API object exists
+        return !!(p && p.api && typeof p.api.context === 'function' &&
+                  (p.platform !== 'qtwebengine' || p._QWebChannel));
       }
       if (check()) { resolve(window.pywebview.api); return; }
       var timer = setInterval(function () {
