@@ -287,7 +287,7 @@ _SPECS = [
     ),
     KeySpec(
         "organization.token.expires_at_path",
-        "",
+        "expiresAt",
         _check_optional_dotted_path,
         'Dotted path of the token\'s expiry (ISO 8601 or epoch seconds) in the token answer ("" if none).',
     ),

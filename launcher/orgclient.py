@@ -90,10 +90,16 @@ class OrganizationClient:
             username=username, access_token=access_token, cookies=cookies, expires_at=expires_at
         )
 
-    def rocketchat_token(self, session: OrgSession) -> RocketChatToken:
-        """Exchange the session for a Rocket.Chat token; ``SessionRejected`` when the session is over."""
+    def rocketchat_token(self, session: OrgSession, *, revalidate: bool = False) -> RocketChatToken:
+        """Exchange the session for a Rocket.Chat token; ``SessionRejected`` when the session is over.
+
+        ``revalidate``: Rocket.Chat refused the token this service gave before (logged out, revoked); the
+        ``revalidate=1`` query asks the service to check its cached token before handing it out again."""
         api = self.api
-        response = self._send(api.token_method, api.token_url, headers=_session_headers(session))
+        params = {"revalidate": "1"} if revalidate else None
+        response = self._send(
+            api.token_method, api.token_url, headers=_session_headers(session), params=params
+        )
         self._client.cookies.clear()
         document = json_object(response, server=SERVER)
         if response.status_code in (401, 403):

@@ -210,7 +210,7 @@ class SignInFlow:
         """A token from the stored organization session; None when the session is over (ask again)."""
         assert self.organization is not None
         try:
-            token = self.organization.rocketchat_token(session)
+            token = self.organization.rocketchat_token(session, revalidate=rejected is not None)
         except SessionRejected:
             log.info("the stored organization session was rejected; it is forgotten")
             self._quietly(self.store.forget_session)
@@ -234,7 +234,7 @@ class SignInFlow:
             else:
                 session = self.organization.login(username, password)
                 self._session = session
-                token = self.organization.rocketchat_token(session)
+                token = self.organization.rocketchat_token(session, revalidate=rejected is not None)
         except InvalidCredentials as error:
             if stored:
                 log.info("the stored password was rejected; forgetting it, keeping the username")

@@ -195,11 +195,20 @@ async def _rocketchat_token(request: Request) -> Response:
     except SessionError as exc:
         return _error(401, exc.code, _sentence(str(exc)))
     await _added_latency(service)
+    # ?revalidate=1: the launcher saw Rocket.Chat refuse the token it got before; check before reusing it.
+    revalidate = request.query_params.get("revalidate") in ("1", "true")
     try:
-        login = await service.broker.token_for(employee, flow="launcher", client=_client_address(request))
+        issued = await service.broker.token_for(
+            employee, flow="launcher", client=_client_address(request), revalidate=revalidate
+        )
     except RocketChatError as exc:
         return _rocketchat_failed(exc, employee)
-    return JSONResponse({"authToken": login.auth_token, "userId": login.user_id}, headers=_NO_STORE)
+    body = {
+        "authToken": issued.token.auth_token,
+        "userId": issued.token.user_id,
+        "expiresAt": issued.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+    return JSONResponse(body, headers=_NO_STORE)
 
 
 async def _iframe_auth(request: Request) -> Response:
@@ -217,10 +226,10 @@ async def _iframe_auth(request: Request) -> Response:
         return cors.decorate(request, _error(401, "invalid_session", message))
     await _added_latency(service)
     try:
-        login = await service.broker.token_for(employee, flow="iframe", client=_client_address(request))
+        issued = await service.broker.token_for(employee, flow="iframe", client=_client_address(request))
     except RocketChatError as exc:
         return cors.decorate(request, _rocketchat_failed(exc, employee))
-    return cors.decorate(request, JSONResponse({"loginToken": login.auth_token}, headers=_NO_STORE))
+    return cors.decorate(request, JSONResponse({"loginToken": issued.token.auth_token}, headers=_NO_STORE))
 
 
 async def _employee(service: _Service, token: str | None) -> Employee:

@@ -16,14 +16,26 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from . import audit
 from .directory import Employee
 from .rocketchat import LoginToken, RocketChatAdmin, RocketChatRefused, UserUnavailable
 
-__all__ = ["TokenBroker"]
+__all__ = ["IssuedToken", "TokenBroker"]
 
 log = logging.getLogger("tokenservice.tokens")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token handed out, with when Rocket.Chat will stop accepting it (estimated on the early side).
+
+    The launcher needs the expiry: Rocket.Chat's REST layer does not check it (RC §7), so `/api/v1/me`
+    keeps accepting a token that the web client's resume login already refuses."""
+
+    token: LoginToken
+    expires_at: datetime
 
 
 @dataclass
@@ -31,6 +43,7 @@ class _Cached:
     token: LoginToken
     minted_at: float
     checked_at: float
+    minted_wall: float
 
 
 class TokenBroker:
@@ -52,33 +65,39 @@ class TokenBroker:
         # One lock per employee who ever asked; bounded by the size of the directory.
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def token_for(self, employee: Employee, *, flow: str, client: str) -> LoginToken:
-        """A token Rocket.Chat accepts for `employee`; raises RocketChatError subclasses."""
+    async def token_for(
+        self, employee: Employee, *, flow: str, client: str, revalidate: bool = False
+    ) -> IssuedToken:
+        """A token Rocket.Chat accepts for `employee`; raises RocketChatError subclasses.
+
+        `revalidate`: the caller saw Rocket.Chat refuse the token it got before (a logout, an admin
+        revoking it), so a cached token is checked with `/api/v1/me` before it is handed out again."""
         key = employee.username.casefold()
         lifetime = await self._rc.login_expiration()
         cached = self._cache.get(key)
-        if cached and self._fresh(cached, lifetime) and not self._due_for_check(cached):
-            return self._issue(employee, cached.token, flow, "reused", client)
+        if cached and self._fresh(cached, lifetime) and not (revalidate or self._due_for_check(cached)):
+            return self._issue(employee, cached, lifetime, flow, "reused", client)
 
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             cached = self._cache.get(key)
             if cached and self._fresh(cached, lifetime):
-                if not self._due_for_check(cached):
-                    return self._issue(employee, cached.token, flow, "reused", client)
+                if not (revalidate or self._due_for_check(cached)):
+                    return self._issue(employee, cached, lifetime, flow, "reused", client)
                 if await self._rc.token_accepted(cached.token.user_id, cached.token.auth_token):
                     cached.checked_at = self._clock()
-                    return self._issue(employee, cached.token, flow, "reused", client)
+                    return self._issue(employee, cached, lifetime, flow, "reused", client)
             self._cache.pop(key, None)
-            token, source, minted_at = await self._mint(employee)
-            self._cache[key] = _Cached(token=token, minted_at=minted_at, checked_at=minted_at)
-            return self._issue(employee, token, flow, source, client)
+            token, source, minted_at, minted_wall = await self._mint(employee)
+            cached = _Cached(token=token, minted_at=minted_at, checked_at=minted_at, minted_wall=minted_wall)
+            self._cache[key] = cached
+            return self._issue(employee, cached, lifetime, flow, source, client)
 
     def forget(self, username: str) -> None:
         """Drop the cached token, e.g. after the launcher reports Rocket.Chat rejected it."""
         self._cache.pop(username.casefold(), None)
 
-    async def _mint(self, employee: Employee) -> tuple[LoginToken, str, float]:
+    async def _mint(self, employee: Employee) -> tuple[LoginToken, str, float, float]:
         source = "minted"
         user = await self._rc.find_user(employee.username)
         if user is None:
@@ -95,8 +114,8 @@ class TokenBroker:
                         "by another account; an administrator must resolve the clash"
                     ) from None
         # Stamp before minting so the local expiry estimate errs on the early side.
-        minted_at = self._clock()
-        return await self._rc.create_token(user.id), source, minted_at
+        minted_at, minted_wall = self._clock(), time.time()
+        return await self._rc.create_token(user.id), source, minted_at, minted_wall
 
     def _fresh(self, cached: _Cached, lifetime: float) -> bool:
         margin = min(self._margin, lifetime / 2)
@@ -108,8 +127,11 @@ class TokenBroker:
         return self._clock() - cached.checked_at >= self._revalidate_after
 
     @staticmethod
-    def _issue(employee: Employee, token: LoginToken, flow: str, source: str, client: str) -> LoginToken:
+    def _issue(
+        employee: Employee, cached: _Cached, lifetime: float, flow: str, source: str, client: str
+    ) -> IssuedToken:
+        token = cached.token
         audit.token_issued(
             username=employee.username, rc_user_id=token.user_id, flow=flow, source=source, client=client
         )
-        return token
+        return IssuedToken(token=token, expires_at=datetime.fromtimestamp(cached.minted_wall + lifetime, UTC))

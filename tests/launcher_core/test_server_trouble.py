@@ -7,13 +7,14 @@ import asyncio
 import socket
 import threading
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from launcher.signin import Failed, SignedIn, SignInFlow
+from launcher.signin import Failed, RocketChatToken, SignedIn, SignInFlow
 from rcsandbox.background import BackgroundServer
 
 from .conftest import EMPLOYEES, keyring_entry
@@ -220,3 +221,35 @@ def test_unresolvable_name_is_reported_as_dns(rc, store, settings_for, client_fo
         "network connection."
     )
     assert_login_kept(store)
+
+
+def test_an_organization_that_reissues_a_rejected_token_is_a_clear_retryable_failure(
+    rc, store, settings_for, client_for, serve
+):
+    # An organization API that ignores the revalidate hint and hands out the token Rocket.Chat refused.
+    user_id, dead_token = rc.login_token("rita")  # a user the sandbox has from the start
+    httpx.post(
+        f"{rc.url}/api/v1/logout", headers={"X-User-Id": user_id, "X-Auth-Token": dead_token}
+    ).raise_for_status()
+
+    async def stale_org(request: Request) -> Response:
+        if request.url.path == "/api/login":
+            return JSONResponse({"access_token": "org-session-1", "token_type": "bearer", "expires_in": 3600})
+        if request.url.path == "/api/rocketchat/token":
+            return JSONResponse({"authToken": dead_token, "userId": user_id})
+        return JSONResponse({"ok": True})
+
+    settings = settings_for(rc.url, serve(stale_org))
+    stored_alice(store)
+    store.save_token(RocketChatToken(dead_token, user_id, expires_at=None), rc.url)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.retryable
+    assert outcome.message == (
+        "The organization sign-in service handed out the same Rocket.Chat token that Rocket.Chat has just "
+        "rejected; try again in a few minutes, or ask IT to check the token service."
+    )
+    assert_login_kept(store)
+    assert keyring_entry(store, "rocketchat-token") is None

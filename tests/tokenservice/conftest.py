@@ -92,8 +92,10 @@ class RunningService:
         assert resp.status_code == 200, resp.text
         return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
-    def token(self, headers: dict[str, str], method: str = "POST") -> httpx.Response:
-        return httpx.request(method, f"{self.url}/api/rocketchat/token", headers=headers)
+    def token(
+        self, headers: dict[str, str], method: str = "POST", params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return httpx.request(method, f"{self.url}/api/rocketchat/token", headers=headers, params=params)
 
 
 def base_config(rc: Sandbox, users_file: Path, **overrides: Any) -> TokenServiceConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -17,7 +18,10 @@ def test_first_token_creates_the_user_from_the_directory(rc: Sandbox, service: R
 
     assert resp.status_code == 200
     body = resp.json()
-    assert set(body) == {"authToken", "userId"}
+    assert set(body) == {"authToken", "userId", "expiresAt"}
+    # Accounts_LoginExpiration defaults to 90 days (RC §7); the service says so, so the launcher knows.
+    expires_at = datetime.fromisoformat(body["expiresAt"])
+    assert timedelta(days=89) < expires_at - datetime.now(UTC) <= timedelta(days=90)
     me = rc_me(rc, body["userId"], body["authToken"])
     assert me.status_code == 200
     assert (me.json()["username"], me.json()["name"], me.json()["email"]) == (
@@ -59,6 +63,33 @@ def test_revoked_token_is_replaced_after_the_recheck(rc: Sandbox, service: Runni
     assert second["userId"] == first["userId"]
     assert second["authToken"] != first["authToken"]
     assert rc_me(rc, second["userId"], second["authToken"]).status_code == 200
+
+
+def test_revalidate_hint_replaces_a_revoked_token_at_once(rc: Sandbox, service: RunningService) -> None:
+    headers = service.bearer("alice")
+    first = service.token(headers).json()
+    logout = httpx.post(
+        f"{rc.url}/api/v1/logout", headers={"X-User-Id": first["userId"], "X-Auth-Token": first["authToken"]}
+    )
+    assert logout.status_code == 200
+
+    # Without the hint the cached token is still handed out until the periodic recheck...
+    assert service.token(headers).json()["authToken"] == first["authToken"]
+    # ...with it (the launcher saw Rocket.Chat refuse the token) it is checked and replaced now.
+    fresh = service.token(headers, params={"revalidate": "1"}).json()
+
+    assert fresh["authToken"] != first["authToken"]
+    assert rc_me(rc, fresh["userId"], fresh["authToken"]).status_code == 200
+
+
+def test_revalidate_hint_keeps_a_token_rocketchat_still_accepts(rc: Sandbox, service: RunningService) -> None:
+    headers = service.bearer("alice")
+    first = service.token(headers).json()
+
+    again = service.token(headers, params={"revalidate": "1"}).json()
+
+    assert again["authToken"] == first["authToken"]
+    assert len([e for e in rc.events(kind="token-issued") if e["username"] == "alice"]) == 1
 
 
 def test_token_is_reminted_before_accounts_login_expiration(
