@@ -7,6 +7,7 @@ window on screen first; see launcher/shell.py for the states and docs/desktop.md
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     timeline_file: Path | None = getattr(options, "timeline", None)
     if timeline_file is not None:
         shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
+    _apply_autostart_policy(settings)
     driver = e2e.from_environment()
     if driver is not None:
         driver.attach(shell)
@@ -45,6 +47,23 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     if timeline_file is not None:
         timeline.write(timeline_file)
     return code
+
+
+def _apply_autostart_policy(settings: Any) -> None:
+    """An administrator's `autostart = true|false` is enforced at every start (the user's own choice,
+    made with `rocketchat-launcher autostart`, is left alone when the key is unset)."""
+    if settings.autostart is None:
+        return
+    from launcher.autostart import autostart_for_this_os, launcher_command
+
+    entry = autostart_for_this_os()
+    try:
+        if settings.autostart and not entry.is_enabled():
+            entry.enable(launcher_command())
+        elif not settings.autostart and entry.is_enabled():
+            entry.disable()
+    except OSError as error:
+        logging.getLogger(__name__).warning("could not apply the autostart setting: %s", error)
 
 
 def _write_on(state: str, timeline: Timeline, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The command line: ``rocketchat-launcher [options] [config|sign-in|sign-out|doctor|demo]``.
+"""The command line: ``rocketchat-launcher [options] [config|sign-in|sign-out|doctor|autostart|demo]``.
 
 Without a subcommand it opens the window (``launcher.app.run``, imported only then, so the other commands
 start fast and never load Qt). Exit codes: 0 success, 1 failure with one sentence on stderr, 2 bad usage.
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("sign-out", "forget everything stored and log the token out")
     doctor = command("doctor", "check configuration, servers and keyring")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    autostart = command("autostart", "start the launcher at login: on, off or status")
+    autostart.add_argument("action", choices=("on", "off", "status"), help="what to do")
     command("demo", "run the launcher against a local Rocket.Chat stand-in")
     return parser
 
@@ -102,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sign-in": _run_sign_in,
         "sign-out": _run_sign_out,
         "doctor": _run_doctor,
+        "autostart": _run_autostart,
         "demo": _run_demo,
     }
     try:
@@ -170,6 +173,31 @@ def _run_doctor(options: argparse.Namespace) -> int:
     )
     print(doctor.format_json(checks) if options.json else doctor.format_text(checks))
     return doctor.exit_code(checks)
+
+
+def _run_autostart(options: argparse.Namespace) -> int:
+    from launcher.autostart import autostart_for_this_os, launcher_command
+
+    entry = autostart_for_this_os()
+    if options.action == "status":
+        state = "on" if entry.is_enabled() else "off"
+        print(f"Autostart is {state} ({entry.describe()}).")
+        return 0
+    settings = _load_settings(options, require_complete=False)
+    if settings.autostart is not None:
+        enforced = "on" if settings.autostart else "off"
+        _fail(
+            f"Your administrator set autostart {enforced} ({settings.sources['autostart']}); "
+            "ask IT to change it."
+        )
+        return 1
+    if options.action == "on":
+        entry.enable(launcher_command())
+        print(f"Autostart is on: {entry.describe()}.")
+    else:
+        entry.disable()
+        print("Autostart is off.")
+    return 0
 
 
 def _run_sign_in(options: argparse.Namespace) -> int:

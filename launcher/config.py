@@ -149,6 +149,12 @@ def _file_checker(what: str) -> Callable[[Any, Path | None], str]:
     return check
 
 
+def _check_optional_bool(value: Any, base_dir: Path | None) -> bool | None:
+    if value == "":
+        return None
+    return _check_bool(value, base_dir)
+
+
 def _enum_checker(*choices: str) -> Callable[[Any, Path | None], str]:
     def check(value: Any, base_dir: Path | None) -> str:
         if isinstance(value, str) and value in choices:
@@ -188,6 +194,13 @@ _SPECS = [
         'allows it, else the resume-token link), "iframe-command" or "resume-token".',
     ),
     KeySpec("remember_me_default", True, _check_bool, 'Whether "Remember me" is ticked on the sign-in page.'),
+    KeySpec(
+        "autostart",
+        "",
+        _check_optional_bool,
+        "Start the launcher (minimized) when the user logs in: true or false enforces it at every start; "
+        '"" (unset) leaves it to the user (`rocketchat-launcher autostart on|off`).',
+    ),
     KeySpec(
         "rocketchat.url",
         None,
@@ -379,6 +392,12 @@ class Settings:
     @property
     def remember_me_default(self) -> bool:
         return self.values["remember_me_default"]
+
+    @property
+    def autostart(self) -> bool | None:
+        """True/false: the administrator decides login autostart; None: the user does."""
+        value = self.values["autostart"]
+        return None if value == "" else value
 
     @property
     def organization_name(self) -> str:

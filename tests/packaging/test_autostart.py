@@ -104,7 +104,10 @@ def test_windows_autostart_with_mocked_registry_writes_a_quoted_run_value() -> N
 
 def test_macos_autostart_with_mocked_home_writes_a_loadable_launch_agent(tmp_path: Path) -> None:
     entry = MacAutostart(launch_agents_dir=tmp_path)
-    command = ["/Applications/Rocket.Chat Launcher.app/Contents/MacOS/rocketchat-launcher", "--start-minimized"]
+    command = [
+        "/Applications/Rocket.Chat Launcher.app/Contents/MacOS/rocketchat-launcher",
+        "--start-minimized",
+    ]
 
     entry.enable(command)
 
