@@ -331,6 +331,19 @@ _SPECS = [
     ),
     KeySpec("network.connect_timeout", 5.0, _check_timeout, "Seconds to wait for a connection."),
     KeySpec("network.read_timeout", 15.0, _check_timeout, "Seconds to wait for an answer."),
+    KeySpec("desktop.tray", True, _check_bool, "Show an icon with the unread count in the system tray."),
+    KeySpec(
+        "desktop.close_to_tray",
+        True,
+        _check_bool,
+        "Closing the window hides it to the tray (when a tray is shown); false: closing quits.",
+    ),
+    KeySpec(
+        "desktop.notifications",
+        True,
+        _check_bool,
+        "Show Rocket.Chat's notifications as desktop notifications (do-not-disturb is respected).",
+    ),
 ]
 
 #: Every known key, by dotted name, in documentation order.
@@ -398,6 +411,18 @@ class Settings:
         """True/false: the administrator decides login autostart; None: the user does."""
         value = self.values["autostart"]
         return None if value == "" else value
+
+    @property
+    def desktop_tray(self) -> bool:
+        return self.values["desktop.tray"]
+
+    @property
+    def desktop_close_to_tray(self) -> bool:
+        return self.values["desktop.close_to_tray"]
+
+    @property
+    def desktop_notifications(self) -> bool:
+        return self.values["desktop.notifications"]
 
     @property
     def organization_name(self) -> str:
