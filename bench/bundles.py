@@ -90,6 +90,10 @@ def _build(spec: Path, work: Path) -> dict[str, Any]:
 def _additions(launcher: Path, plain: Path, top: int) -> dict[str, float]:
     """Paths (relative to the bundle) larger in the launcher's bundle than in the plain one."""
     sizes = {folder: _file_sizes(folder) for folder in (launcher, plain)}
+    # the executables differ by name only: compare them as one entry
+    for folder in (launcher, plain):
+        if folder.name in sizes[folder]:
+            sizes[folder]["<executable>"] = sizes[folder].pop(folder.name)
     grouped: dict[str, int] = {}
     for rel, size in sizes[launcher].items():
         extra = size - sizes[plain].get(rel, 0)
