@@ -38,6 +38,10 @@ def test_no_password_or_token_in_any_log(
     rc: Sandbox, start_service: Callable[..., RunningService], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The launcher's log setup (run by other tests in this process) pins httpx/httpcore at WARNING; this
+    # test wants everything the service's own HTTP client would log at DEBUG.
+    for noisy in ("httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=noisy)
     service = start_service()
     secrets_seen: list[str] = [EMPLOYEES["alice"][0], "admin-pw", SECRET, "a-wrong-guess"]
 
