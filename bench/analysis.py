@@ -24,7 +24,15 @@ STORED_TOKEN_FACTOR = 1.2
 STORED_LATENCY_S = 0.2
 MEMORY_MAX_RATIO = 1.10
 IMPORTS_MAX_MS = 150.0
-MILESTONES = ("window_shown", "page_loaded", "token_ready", "rc_login", "signin_confirmed", "startup")
+MILESTONES = (
+    "window_shown",
+    "page_loaded",
+    "token_ready",
+    "rc_login",
+    "after_login",
+    "signin_confirmed",
+    "startup",
+)
 MEMORY_KEYS = ("python_peak_rss_mb", "children_peak_rss_mb", "tree_peak_rss_mb", "pss_total_mb")
 GOALS = (
     "cached token vs baseline",

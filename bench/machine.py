@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["describe", "load_average"]
+__all__ = ["describe", "load_average", "source_state"]
 
 
 def describe() -> dict[str, Any]:
@@ -29,6 +29,22 @@ def load_average() -> list[float]:
         return [round(v, 2) for v in os.getloadavg()]
     except OSError:
         return []
+
+
+def source_state(root: Path) -> dict[str, Any]:
+    """The commit measured, and which launcher files differed from it (others may be mid-change)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10
+            ).stdout.rstrip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "launcher").splitlines() if line]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip() or None, "launcher_uncommitted": changed}
 
 
 def _cpuinfo(key: str) -> str | None:

@@ -25,9 +25,17 @@ def render(results: Mapping[str, Any]) -> str:
         f"load average {results['load_average']['start']} -> {results['load_average']['end']}; "
         f"{results['options']['runs']} rounds per set, round-robin"
     )
+    source = results.get("source") or {}
+    if source:
+        dirty = source.get("launcher_uncommitted") or []
+        lines.append(
+            f"Measured at commit {source.get('commit')}"
+            + (f" with uncommitted launcher files: {', '.join(dirty)}" if dirty else "")
+        )
     lines.append(
         "Times: medians in ms since process start. Goal: signin_confirmed (launcher), the page's startup event"
-        " (bare pywebview). login: Rocket.Chat answered the login that signed the page in."
+        " (bare pywebview). login: Rocket.Chat answered the login that signed the page in;"
+        " +after: from that answer to the goal (the page, then the launcher, noticing)."
     )
     for cond in results["conditions"]:
         lines += _time_table(cond, results["summary"][cond["key"]])
@@ -53,7 +61,7 @@ def _time_table(cond: Mapping[str, Any], entry: Mapping[str, Any]) -> list[str]:
     lines = ["", head]
     lines.append(
         f"  {'variant':<27} {'median':>7} {'min-max':>12} {'x baseline':>11} {'pairs min-max':>14}"
-        f" {'window':>7} {'page':>6} {'token':>6} {'login':>6} {'ok':>5}"
+        f" {'window':>7} {'page':>6} {'token':>6} {'login':>6} {'+after':>6} {'ok':>5}"
     )
     for variant in _ordered(entry):
         data = entry[variant]
@@ -66,6 +74,7 @@ def _time_table(cond: Mapping[str, Any], entry: Mapping[str, Any]) -> list[str]:
             f"{_range(pairs['min'], pairs['max'], 2) if pairs and variant != 'baseline' else '':>14}"
             f" {_num(marks.get('window_shown')):>7} {_num(marks.get('page_loaded')):>6}"
             f" {_num(marks.get('token_ready')):>6} {_num(marks.get('rc_login')):>6}"
+            f" {_num(marks.get('after_login')):>6}"
             f" {goal['n']:>2}/{goal['n'] + goal['failed']:<2}"
         )
     return lines
@@ -96,11 +105,15 @@ def _imports(imports: Mapping[str, Any] | None) -> list[str]:
         return []
     if "error" in imports:
         return ["", f"Imports: not measured ({imports['error']})"]
-    lines = ["", "Imports before the window is created (-X importtime, self time, one run each)"]
+    lines = [
+        "",
+        "Imports before the window is created (-X importtime, self time; the median of 3 pairs of runs)",
+    ]
     lines.append(
         f"  launcher {imports['launcher_before_window_ms']:.0f} ms, bare pywebview "
         f"{imports['baseline_before_window_ms']:.0f} ms; modules only the launcher imports: "
         f"{imports['extra_before_window_ms']:.0f} ms in {imports['extra_modules']} modules"
+        f" (all pairs: {', '.join(f'{v:.0f}' for v in imports.get('extra_before_window_ms_all_pairs', []))})"
     )
     by_package = ", ".join(f"{k} {v:.0f}" for k, v in imports["extra_by_package_ms"].items())
     lines.append(f"  by package: {by_package}")
