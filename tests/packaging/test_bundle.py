@@ -1,0 +1,151 @@
+"""The PyInstaller bundle, proven by running it: built from build/pyinstaller.spec, started under Xvfb with
+IT's launcher.toml beside the executable, against the Rocket.Chat stand-in and the token service.
+
+Any file the frozen program needs and the spec left out (webview's JS, the assets, keyring's backend
+metadata, Qt WebEngine's helper process and resources) makes one of these steps fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from launcher.credentials import CredentialStore
+from launcher.demo import DemoStack, DemoUser
+from launcher.paths import Paths
+from tests.support.screenshots import assert_not_blank
+
+REPO = Path(__file__).resolve().parents[2]
+EMPLOYEE = DemoUser(
+    username="bundle-user", password="bundle-throwaway-pw", name="Bea Bundle", email="bea@example.com"
+)
+BUILD_TIMEOUT = 900
+RUN_TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("bundle-dist")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(REPO / "build" / "work"),
+            str(REPO / "build" / "pyinstaller.spec"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    executable = dist / "rocketchat-launcher" / "rocketchat-launcher"
+    assert executable.is_file()
+    return executable
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[DemoStack]:
+    with DemoStack(tmp_path / "stack", [EMPLOYEE], client_start_delay=0.5, password_cost=2**10) as running:
+        yield running
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Iterator[Path]:
+    directory = tmp_path / "profile"
+    yield directory
+    CredentialStore(Paths.under(directory).keyring_namespace).clear()
+
+
+def _run(
+    executable: Path, *args: str, profile: Path, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [str(executable), "--profile", str(profile), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=RUN_TIMEOUT,
+        cwd="/",
+    )
+
+
+def test_bundle_leaves_out_what_the_launcher_does_not_use(frozen_app: Path) -> None:
+    internal = frozen_app.parent / "_internal"
+    assert (internal / "webview" / "js").is_dir()
+    assert (internal / "launcher" / "assets" / "signin.html").is_file()
+    names = {path.name for path in internal.rglob("*")}
+    for unwanted in (
+        "tokenservice",
+        "rcsandbox",
+        "starlette",
+        "uvicorn",
+        "pytest",
+        "libgtk-3.so.0",
+        "libQt6Multimedia.so.6",
+        "libQt6Quick3D.so.6",
+    ):
+        assert unwanted not in names, f"{unwanted} should not be in the bundle"
+
+
+def test_frozen_app_reads_launcher_toml_beside_it_signs_in_and_passes_doctor(
+    frozen_app: Path, stack: DemoStack, profile: Path, tmp_path: Path
+) -> None:
+    it_config = stack.write_launcher_config(frozen_app.parent / "launcher.toml", "Bundle Corp")
+    try:
+        shown = _run(frozen_app, "config", profile=profile)
+        assert shown.returncode == 0, shown.stderr
+        assert str(it_config) in shown.stdout
+        assert stack.rocketchat_url in shown.stdout
+
+        signed = _run(
+            frozen_app,
+            "sign-in",
+            "--username",
+            EMPLOYEE.username,
+            "--password-stdin",
+            profile=profile,
+            stdin=EMPLOYEE.password + "\n",
+        )
+        assert signed.returncode == 0, signed.stderr
+
+        # In the real window (the test-only driver records the renderer and a screenshot)...
+        report_dir = tmp_path / "e2e"
+        report_dir.mkdir()
+        (report_dir / "plan.json").write_text(
+            json.dumps({"finish_on": ["signed-in", "error"]}), encoding="utf-8"
+        )
+        window = _run(frozen_app, profile=profile, ROCKETCHAT_LAUNCHER_E2E=str(report_dir))
+        report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+        assert window.returncode == 0, window.stderr[-3000:]
+        assert report["renderer"] == "qtwebengine"
+        assert report["final_state"] == "signed-in", report
+        signed_in = next(entry for entry in report["states"] if entry["state"] == "signed-in")
+        assert_not_blank(report_dir / signed_in["screenshot"])
+
+        # ...and as IT's smoke test runs it: exit 0 once Rocket.Chat is signed in.
+        timeline = tmp_path / "timeline.json"
+        smoke = _run(frozen_app, "--exit-when-ready", "--timeline", str(timeline), profile=profile)
+        assert smoke.returncode == 0, smoke.stderr[-3000:]
+        assert json.loads(timeline.read_text(encoding="utf-8"))["signin_confirmed"] is not None
+        assert [event["username"] for event in stack.sandbox.events(kind="login")][-1] == EMPLOYEE.username
+
+        doctor = _run(frozen_app, "doctor", profile=profile)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    finally:
+        it_config.unlink()
