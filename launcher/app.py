@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     if paths is None:
         profile = getattr(options, "profile", None)
         paths = Paths.under(profile) if profile else Paths.default()
+    instance, code = _single_instance(paths.data_dir, bool(getattr(options, "exit_when_ready", False)))
+    if instance is None:
+        return code
     shell = Shell(
         settings,
         paths,
@@ -35,6 +39,7 @@ def run(settings: Any, options: argparse.Namespace) -> int:
         username=getattr(options, "username", None),
         demo_password=getattr(options, "demo_password", None),
         auto_submit=bool(getattr(options, "demo_auto_submit", False)),
+        instance=instance,
     )
     timeline_file: Path | None = getattr(options, "timeline", None)
     if timeline_file is not None:
@@ -43,10 +48,33 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     driver = e2e.from_environment()
     if driver is not None:
         driver.attach(shell)
-    code = shell.run()
+    try:
+        code = shell.run()
+    finally:
+        instance.close()
     if timeline_file is not None:
         timeline.write(timeline_file)
     return code
+
+
+def _single_instance(data_dir: Path, exit_when_ready: bool) -> tuple[Any, int]:
+    """(this profile's instance, 0), or (None, exit code) when another launcher runs it: that one was asked
+    to bring its window forward (exit 0; 1 with --exit-when-ready, which did not sign anything in)."""
+    from launcher import single_instance
+
+    try:
+        instance = single_instance.acquire(data_dir)
+    except single_instance.AlreadyRunning as error:
+        print(str(error), file=sys.stderr)
+        return None, 1
+    except OSError as error:  # no private place for the channel: run, just without the single-instance check
+        logging.getLogger(__name__).warning("single-instance check unavailable: %s", error)
+        return single_instance.Unchecked(), 0
+    if instance is None:
+        message = "Rocket.Chat is already open: its window was brought forward."
+        print(message, file=sys.stderr if exit_when_ready else sys.stdout)
+        return None, 1 if exit_when_ready else 0
+    return instance, 0
 
 
 def _apply_autostart_policy(settings: Any) -> None:

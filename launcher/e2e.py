@@ -8,7 +8,15 @@ and close the window when the plan says so. The test writes:
   (through the page DOM) and submitted, the first time the sign-in page shows. A throw-away password.
 - <dir>/plan.json (optional): {"finish_on": ["signed-in", "signin@2", ...], "timeout": 60,
   "after_signed_in": [{"do": "click-link", "url": ..., "target": "_blank"|"_self"},
-                      {"do": "navigate", "url": ...}, {"do": "menu", "title": "Sign out"}]}
+                      {"do": "navigate", "url": ...}, {"do": "menu", "title": "Sign out"}],
+  "hold": true}
+- With "hold", the run stays open once signed in and answers commands the test writes while it runs:
+  <dir>/cmd-N.json (N = 1, 2, ...) -> <dir>/ans-N.json. Commands: {"do": "facts"} (window title,
+  visibility, geometry, unread count, tray, notifications shown, page facts), {"do": "tray-icon",
+  "path"} (the tray icon as drawn), {"do": "screenshot", "path"}, {"do": "close-window"} (as the
+  window's close button), {"do": "set-geometry", "x", "y", "width", "height"}, {"do": "tray", "title"}
+  (a tray menu entry), {"do": "key", "key": "Ctrl+="} (a key press in the page), {"do": "page-command",
+  "message": {"externalCommand": ...}} (posted to Rocket.Chat as its iframe integration would), {"do": "finish"}.
 
 Nothing here is reachable from a page; it only drives the window from Python, like a person would.
 """
@@ -75,6 +83,7 @@ class E2EDriver:
         self._seen: dict[str, int] = {}
         self._done = threading.Event()
         self._lock = threading.Lock()
+        self._holding = False
         self.report: dict[str, Any] = {"renderer": None, "states": [], "actions": [], "result": None}
 
     def attach(self, shell: Any) -> None:
@@ -99,6 +108,10 @@ class E2EDriver:
             self.report["after_actions"] = self._facts()
             self.report["after_actions"]["url"] = redact(self._shell.current_url())
         self._seen[state] = self._seen.get(state, 0) + 1
+        if state == "signed-in" and self.plan.get("hold") and not self._holding:
+            self._holding = True
+            threading.Thread(target=self._serve_commands, name="e2e-commands", daemon=True).start()
+            return
         wanted = self.plan.get("finish_on", ["signed-in", "error"])
         if state in wanted or f"{state}@{self._seen[state]}" in wanted:
             self._finish("finished", state)
@@ -180,6 +193,70 @@ class E2EDriver:
         result["origin_after"] = facts.get("origin")
         return result
 
+    # ------------------------------------------------------------------ commands while holding
+
+    def _serve_commands(self) -> None:
+        number = 1
+        while not self._done.is_set():
+            command = _read_json(self.dir / f"cmd-{number}.json")
+            if command is None:
+                time.sleep(0.05)
+                continue
+            try:
+                answer = self._command(command)
+            except Exception as exc:  # report it to the test rather than hang it
+                answer = {"error": repr(exc)}
+            tmp = self.dir / f"ans-{number}.json.tmp"
+            tmp.write_text(json.dumps(answer), encoding="utf-8")
+            os.replace(tmp, self.dir / f"ans-{number}.json")
+            number += 1
+            if command.get("do") == "finish":
+                self._finish("finished", self._shell.state)
+
+    def _command(self, command: dict[str, Any]) -> dict[str, Any]:
+        shell = self._shell
+        desktop = shell.desktop
+        kind = command.get("do")
+        qt = shell._qt
+        native = shell.window.native
+        if kind == "facts":
+            return {**desktop.facts(), "state": shell.state, "page": self._facts()}
+        if kind == "tray-icon":
+            tray = desktop.tray
+            ok = tray is not None and qt.on_main_thread(lambda: tray.save_image(Path(command["path"])))
+            return {"saved": bool(ok)}
+        if kind == "screenshot":
+            return {"saved": shell.screenshot(Path(command["path"]))}
+        if kind == "close-window":
+            qt.on_main_thread(native.close)
+            return {"ok": True}
+        if kind == "set-geometry":
+            g = [int(command[k]) for k in ("x", "y", "width", "height")]
+            qt.on_main_thread(lambda: native.setGeometry(*g))
+            return {"ok": True}
+        if kind == "tray":
+            tray = desktop.tray
+            return {
+                "clicked": bool(
+                    tray is not None and qt.on_main_thread(lambda: tray.trigger(command["title"]))
+                )
+            }
+        if kind == "key":
+            return {"sent": bool(qt.on_main_thread(lambda: _press(native, str(command["key"]))))}
+        if kind == "page-command":  # what an embedding page would post: {"externalCommand": ...}
+            script = (
+                "(function (o, m) { if (location.origin !== o) return false; window.postMessage(m, o);"
+                " return true; })("
+                + json.dumps(shell.rc_origin)
+                + ", "
+                + json.dumps(command["message"])
+                + ")"
+            )
+            return {"posted": shell.evaluate(script) is True}
+        if kind == "finish":
+            return {"ok": True}
+        return {"error": f"unknown command {kind!r}"}
+
     # ------------------------------------------------------------------ waiting and finishing
 
     def _wait_js(self, condition: str, timeout: float) -> bool:
@@ -230,6 +307,19 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _press(native: Any, key: str) -> bool:
+    """Press `key` ("Ctrl+=") in the window's page the way a keyboard would (Qt's test key events)."""
+    from qtpy.QtGui import QKeySequence
+    from qtpy.QtTest import QTest
+
+    combo = QKeySequence(key)[0]
+    target = native.webview.focusProxy() or native.webview
+    native.activateWindow()
+    target.setFocus()
+    QTest.keyClick(target, combo.key(), combo.keyboardModifiers())
+    return True
 
 
 def _import_root(path: Path) -> bool:

@@ -125,3 +125,37 @@ def sign_out(rc_origin: str) -> str:
         + json.dumps(rc_origin)
         + ")"
     )
+
+
+_DESKTOP_TEMPLATE = ASSETS_DIR / "desktop.js"
+_DESKTOP_CONFIG_LINE = 'var CONFIG = {"rcOrigin": ""};  /*@CONFIG@*/'
+
+
+def desktop_script(rc_origin: str, template: Path = _DESKTOP_TEMPLATE) -> str:
+    """The document-creation script that collects Rocket.Chat's unread/notification/status events."""
+    source = template.read_text(encoding="utf-8")
+    if _DESKTOP_CONFIG_LINE not in source:
+        raise RuntimeError("assets/desktop.js lost its CONFIG line; it cannot be configured")
+    return source.replace(_DESKTOP_CONFIG_LINE, f"var CONFIG = {json.dumps({'rcOrigin': rc_origin})};")
+
+
+def desktop_drain(rc_origin: str) -> str:
+    """Collect (and empty) what desktop.js kept; {origin} only when the page is not Rocket.Chat."""
+    return (
+        "(function (o) { if (location.origin !== o) return {origin: location.origin};"
+        " var d = window.__rcLauncherDesktop; if (!d) return {origin: o, missing: true,"
+        " title: String(document.title || '').slice(0, 200)};"
+        " var r = d.drain(); r.origin = o; return r; })(" + json.dumps(rc_origin) + ")"
+    )
+
+
+def open_room(rc_origin: str, path: str) -> str:
+    """Ask Rocket.Chat to open a room with its own `go` iframe command, addressed to its origin only."""
+    return (
+        "(function (o, p) { if (location.origin !== o) return false;"
+        " window.postMessage({externalCommand: 'go', path: p}, o); return true; })("
+        + json.dumps(rc_origin)
+        + ", "
+        + json.dumps("/" + path.lstrip("/"))
+        + ")"
+    )

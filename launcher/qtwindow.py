@@ -23,6 +23,7 @@ from launcher import navigation
 _log = logging.getLogger(__name__)
 
 _SCRIPT_NAME = "rocketchat-launcher-cover"
+_DESKTOP_SCRIPT_NAME = "rocketchat-launcher-desktop"
 
 
 class PageHooks:
@@ -35,9 +36,11 @@ class PageHooks:
         cache_dir: Path,
         on_load_finished: Callable[[str, bool], None],
         on_external: Callable[[str], None],
+        desktop_source: str | None = None,
     ) -> None:
         self.rc_origin = rc_origin
         self.cover_source = cover_source
+        self.desktop_source = desktop_source
         self.cache_dir = cache_dir
         self.on_load_finished = on_load_finished
         self.on_external = on_external
@@ -107,6 +110,8 @@ class _GuardedPage(_PywebviewPage):
         hooks.page = self
         hooks.invoker = _Invoker()
         _set_document_script(self, hooks.cover_source)
+        if hooks.desktop_source:
+            _set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
         self.loadFinished.connect(self._load_finished)
         self.renderProcessTerminated.connect(self._render_process_terminated)
 
@@ -163,12 +168,12 @@ class _PopupCatcher(QWebEnginePage):
         return False
 
 
-def _set_document_script(page: QWebEnginePage, source: str) -> None:
+def _set_document_script(page: QWebEnginePage, source: str, name: str = _SCRIPT_NAME) -> None:
     scripts = page.scripts()
-    for old in scripts.find(_SCRIPT_NAME):
+    for old in scripts.find(name):
         scripts.remove(old)
     script = QWebEngineScript()
-    script.setName(_SCRIPT_NAME)
+    script.setName(name)
     script.setSourceCode(source)
     script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
     script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
@@ -192,6 +197,14 @@ def set_document_script(source: str) -> None:
         return
     page = hooks.page
     hooks.invoker.submit(lambda: _set_document_script(page, source))
+
+
+def on_main_thread(fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Run `fn` on the Qt main thread and return its result (None before the page exists or on timeout)."""
+    hooks = _hooks
+    if hooks is None or hooks.invoker is None:
+        return None
+    return hooks.invoker.submit(fn, timeout=timeout)
 
 
 def delete_all_cookies() -> None:

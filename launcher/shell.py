@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from launcher import injection, navigation, strategy, webstate
 from launcher.bridge import LauncherApi
+from launcher.desktop import Desktop
 from launcher.paths import Paths
 from launcher.renderer import renderer_problem
 from launcher.timeline import Timeline
@@ -65,6 +66,7 @@ class Shell:
         username: str | None = None,
         demo_password: str | None = None,
         auto_submit: bool = False,
+        instance: Any = None,
     ) -> None:
         self.settings = settings
         self.paths = paths
@@ -80,6 +82,11 @@ class Shell:
         self.exit_code: int | None = None
         self.exit_reason: str | None = None
         self.external_opened: list[str] = []
+        self.login_path: str | None = (
+            None  # how Rocket.Chat was signed in ("iframe-command" | "resume-token")
+        )
+        self.desktop = Desktop(self)
+        self._instance = instance  # single_instance.PrimaryInstance: later starts bring this window forward
 
         self._username = username
         self._demo_password = demo_password
@@ -146,6 +153,7 @@ class Shell:
                 cache_dir=self.paths.data_dir / "webview-cache",
                 on_load_finished=self._on_page_load,
                 on_external=self._open_external,
+                desktop_source=injection.desktop_script(self.rc_origin),
             )
             self._qt.install(hooks, self.paths.webview_storage_dir)
 
@@ -169,6 +177,8 @@ class Shell:
         events.initialized += self._on_initialized
         events.shown += lambda: self.timeline.mark("window_shown")
         events.closed += self._closed.set
+        events.before_show += self.desktop.before_show
+        events.closing += self.desktop.on_closing
         if self._qt is None:
             events.loaded += self._on_loaded_generic
 
@@ -184,6 +194,7 @@ class Shell:
         if self.exit_when_ready:
             threading.Thread(target=self._exit_watchdog, name="exit-watchdog", daemon=True).start()
         threading.Thread(target=self._dispatch, name="state-listeners", daemon=True).start()
+        threading.Thread(target=self._desktop_main, name="desktop", daemon=True).start()
         self.storage_dir = self.paths.webview_storage_dir
         self.storage_dir.mkdir(parents=True, exist_ok=True)
         webview.start(
@@ -196,6 +207,7 @@ class Shell:
             icon=str(icon) if icon.exists() else None,
         )
         self._closed.set()
+        self.desktop.close()
         with self._lock:
             self._generation += 1  # stop any loop still running
         self._events.put(("closed", {}))
@@ -299,12 +311,24 @@ class Shell:
         """Menu "Sign out": Rocket.Chat's logout command, clear web storage and keyring, sign-in page."""
         self._sign_out(SIGNED_OUT_NOTICE)
 
+    def load_rocketchat(self, path: str) -> None:
+        """Open a page of Rocket.Chat (a room's route such as "channel/general"), never another site."""
+        self._load(f"{self.rc_url}/{path.lstrip('/')}")
+
     def reload(self) -> None:
         url = self._current_url()
         if url and navigation.is_rocketchat(url, self.rc_origin):
             self.window.load_url(self.rc_url)
 
     # ----------------------------------------------------------------- worker side
+
+    def _desktop_main(self) -> None:
+        """Tray, notifications, unread count and bring-forward: only once the window is on screen."""
+        if self.window is None or not self.window.events.shown.wait(30) or self._closed.is_set():
+            return
+        if self._instance is not None:
+            self._instance.listen(self.desktop.bring_forward)
+        self.desktop.start()
 
     def _worker_main(self) -> None:
         # Wait until the window exists (and the first URL is loading) before importing httpx/keyring.
@@ -464,6 +488,7 @@ class Shell:
         self._eval(injection.hide_cover(self.rc_origin))
         self.timeline.mark("signin_confirmed")
         self.timeline.note("login_path", path)
+        self.login_path = path
         webstate.set_signed_in(self.paths, self._remember)
         self._set_state(gen, "signed-in", path=path)
 
@@ -678,6 +703,8 @@ class Shell:
             self._load(self.rc_url)
             return
         self._on_page_load(url, True)
+        if navigation.is_rocketchat(url, self.rc_origin):  # no document-start hook here: install it now
+            self._eval(injection.desktop_script(self.rc_origin))
 
     def _check_signed_in_page(self, gen: int) -> None:
         """A Rocket.Chat load failed after sign-in (network gone, server down): show the error page

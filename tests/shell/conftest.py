@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,70 @@ class Run:
 
 
 @dataclass
+class LiveRun:
+    """A launcher process still running, driven through its e2e driver's command files."""
+
+    launcher: Launcher
+    proc: subprocess.Popen[str]
+    directory: Path
+    index: int
+    sent: int = 0
+
+    def command(self, do: str, timeout: float = 30.0, **args: Any) -> dict[str, Any]:
+        self.sent += 1
+        number = self.sent
+        tmp = self.directory / f"cmd-{number}.json.tmp"
+        tmp.write_text(json.dumps({"do": do, **args}), encoding="utf-8")
+        os.replace(tmp, self.directory / f"cmd-{number}.json")
+        answer = self.directory / f"ans-{number}.json"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if answer.exists():
+                return json.loads(answer.read_text(encoding="utf-8"))
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"the launcher exited ({self.proc.returncode}) before answering {do}: {self.stderr()[-3000:]}"
+                )
+            time.sleep(0.05)
+        raise AssertionError(f"no answer to {do!r} within {timeout:.0f} s; stderr: {self.stderr()[-3000:]}")
+
+    def wait_facts(
+        self, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Ask for the window's facts until `condition(facts)` holds (AssertionError with the last ones)."""
+        deadline = time.monotonic() + timeout
+        facts: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            facts = self.command("facts")
+            if condition(facts):
+                return facts
+            time.sleep(0.2)
+        raise AssertionError(f"condition not met within {timeout:.0f} s; last facts: {facts}")
+
+    def wait_signed_in(self, timeout: float = 60.0) -> None:
+        """Block until the driver holds the signed-in window (its first answer comes only then)."""
+        self.wait_facts(lambda f: f.get("state") == "signed-in", timeout)
+
+    def finish(self, timeout: float = 60.0) -> Run:
+        if self.proc.poll() is None:
+            self.command("finish")
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        return self.launcher._collect(
+            self.proc.returncode, self.stdout(), self.stderr(), self.directory, self.index, True
+        )
+
+    def stdout(self) -> str:
+        return (self.directory / "stdout.txt").read_text(encoding="utf-8", errors="replace")
+
+    def stderr(self) -> str:
+        return (self.directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
 class Launcher:
     """Starts the launcher for one profile against one stack."""
 
@@ -75,6 +140,8 @@ class Launcher:
     profile: Path
     browser_log: Path
     runs: list[Run] = field(default_factory=list)
+    _started: int = 0
+    live: list[LiveRun] = field(default_factory=list)
 
     @property
     def paths(self) -> Paths:
@@ -88,7 +155,27 @@ class Launcher:
         args: list[str] | None = None,
         e2e: bool = True,
     ) -> Run:
-        index = len(self.runs) + 1
+        argv, env, directory, index = self._prepare(fill, plan, args, e2e)
+        proc = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        return self._collect(proc.returncode, proc.stdout, proc.stderr, directory, index, e2e)
+
+    def start(self, *, plan: dict[str, Any] | None = None, args: list[str] | None = None) -> LiveRun:
+        """Start the launcher and return while it runs; plan "hold" keeps it open for commands."""
+        argv, env, directory, index = self._prepare(
+            None, {"hold": True, "timeout": 90, **(plan or {})}, args, True
+        )
+        out, err = directory / "stdout.txt", directory / "stderr.txt"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=stdout, stderr=stderr, text=True)
+        live = LiveRun(self, proc, directory, index)
+        self.live.append(live)
+        return live
+
+    def _prepare(
+        self, fill: dict[str, Any] | None, plan: dict[str, Any] | None, args: list[str] | None, e2e: bool
+    ) -> tuple[list[str], dict[str, str], Path, int]:
+        index = len(self.runs) + 1 + self._started
+        self._started += 1
         directory = self.workdir / f"run{index}"
         directory.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
@@ -113,14 +200,19 @@ class Launcher:
             str(timeline),
             *(args or []),
         ]
-        proc = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-        (self.artifacts / f"run{index}-stderr.txt").write_text(proc.stderr, encoding="utf-8")
+        return argv, env, directory, index
+
+    def _collect(
+        self, returncode: int, stdout: str, stderr: str, directory: Path, index: int, e2e: bool
+    ) -> Run:
+        (self.artifacts / f"run{index}-stderr.txt").write_text(stderr, encoding="utf-8")
         report_file = directory / "report.json"
+        timeline = directory / "timeline.json"
         report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
         run = Run(
-            proc.returncode,
-            proc.stdout,
-            proc.stderr,
+            returncode,
+            stdout,
+            stderr,
             report,
             directory,
             json.loads(timeline.read_text(encoding="utf-8")) if timeline.exists() else None,
@@ -186,6 +278,10 @@ def make_launcher(tmp_path: Path, artifacts_dir: Path) -> Iterator[Callable[...,
 
     yield make
     for launcher in launchers:
+        for live in launcher.live:
+            if live.proc.poll() is None:
+                live.proc.kill()
+                live.proc.wait(10)
         _forget_keyring(launcher.paths)
     for stack in stacks:
         stack.stop()
