@@ -28,6 +28,9 @@ EMPLOYEE = DemoUser(
 BUILD_TIMEOUT = 900
 RUN_TIMEOUT = 120
 
+# The first test builds the bundle (about a minute on 2 cores, more from a cold PyInstaller cache).
+pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 4 * RUN_TIMEOUT)
+
 
 @pytest.fixture(scope="module")
 def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
