@@ -50,17 +50,10 @@ def launcher_command() -> list[str]:
     return [sys.executable, "-m", "launcher", "--start-minimized"]
 
 
-class LinuxAutostart:
-    """An XDG autostart entry: `$XDG_CONFIG_HOME/autostart/rocketchat-launcher.desktop`."""
+class _FileEntry:
+    """An autostart entry that is one file: present means on (Linux and macOS)."""
 
-    def __init__(self, config_home: Path | None = None) -> None:
-        base = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-        self.path = base / "autostart" / f"{APP_ID}.desktop"
-
-    def enable(self, command: Sequence[str]) -> str:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(_desktop_entry(command), encoding="utf-8")
-        return str(self.path)
+    path: Path
 
     def disable(self) -> bool:
         try:
@@ -71,6 +64,19 @@ class LinuxAutostart:
 
     def is_enabled(self) -> bool:
         return self.path.is_file()
+
+
+class LinuxAutostart(_FileEntry):
+    """An XDG autostart entry: `$XDG_CONFIG_HOME/autostart/rocketchat-launcher.desktop`."""
+
+    def __init__(self, config_home: Path | None = None) -> None:
+        base = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        self.path = base / "autostart" / f"{APP_ID}.desktop"
+
+    def enable(self, command: Sequence[str]) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(_desktop_entry(command), encoding="utf-8")
+        return str(self.path)
 
     def describe(self) -> str:
         return f"XDG autostart file {self.path}"
@@ -104,7 +110,7 @@ class WindowsAutostart:
         return f"registry value HKCU\\{_RUN_KEY_PATH}\\{_RUN_VALUE_NAME}"
 
 
-class MacAutostart:
+class MacAutostart(_FileEntry):
     """A per-user LaunchAgent: `~/Library/LaunchAgents/<bundle id>.plist` with RunAtLoad."""
 
     def __init__(self, launch_agents_dir: Path | None = None) -> None:
@@ -121,16 +127,6 @@ class MacAutostart:
         }
         self.path.write_bytes(plistlib.dumps(agent))
         return str(self.path)
-
-    def disable(self) -> bool:
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
-
-    def is_enabled(self) -> bool:
-        return self.path.is_file()
 
     def describe(self) -> str:
         return f"LaunchAgent {self.path}"
