@@ -46,3 +46,37 @@ def test_in_rocketchat_the_command_goes_to_its_own_origin_and_the_login_is_seen(
     browser.wait_for(f"({login_tick(sandbox.origin, token, user_id, True)}).signedIn", timeout=15)
     final = browser.eval(login_tick(sandbox.origin, token, user_id, True))
     assert final["event"] is True and final["userMatches"] is True and final["posted"] is False
+
+
+def test_desktop_script_keeps_rocketchat_events_for_the_launcher_only_in_its_origin(
+    browser, sandbox, other_origin
+):
+    from launcher.injection import desktop_drain, desktop_script
+
+    browser.add_init_script(desktop_script(sandbox.origin))
+    browser.open(sandbox.url + "/home")
+    browser.eval(
+        "window.dispatchEvent(new CustomEvent('unread-changed', {detail: '999+'}));"
+        "window.dispatchEvent(new CustomEvent('notification', {detail: {notification: {title: 'bob',"
+        " text: 'hi', payload: {rid: 'R', type: 'c', name: 'general', secret: 'not copied'}},"
+        " fromOpenedRoom: false, hasFocus: true}}));"
+        "window.dispatchEvent(new CustomEvent('user-status-manually-set', {detail: {status: 'busy'}})); true"
+    )
+    first = browser.eval(desktop_drain(sandbox.origin))
+    assert first["unread"] == "999+" and first["unreadSeen"] is True and first["status"] == "busy"
+    assert first["notifications"] == [
+        {
+            "notification": {
+                "title": "bob",
+                "text": "hi",
+                "payload": {"rid": "R", "type": "c", "name": "general"},
+            },
+            "fromOpenedRoom": False,
+            "hasFocus": True,
+        }
+    ]
+    assert browser.eval(desktop_drain(sandbox.origin))["notifications"] == []  # drained once
+
+    browser.open(other_origin.url + "/page")  # the script does nothing anywhere else
+    assert browser.eval(desktop_drain(sandbox.origin)) == {"origin": other_origin.url}
+    assert browser.eval("typeof window.__rcLauncherDesktop") == "undefined"
