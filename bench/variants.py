@@ -8,8 +8,9 @@
   of a signed-in start, for which the launcher cannot do better.
 - ``cached``: the launcher on a profile that signed in before: the keyring holds the stored login and a
   cached Rocket.Chat token, the webview holds Rocket.Chat's web session. The daily double-click.
-- ``stored``: the same, but the cached token is gone and so is the web session (a token that expired
-  or was revoked): the launcher must fetch a token with the stored login while the page loads.
+- ``stored``: the same, but the cached token is gone and so is the web session (local and session
+  storage, cookies; the caches stay), as after a token ran out: the launcher must fetch a token with the
+  stored login while the page loads.
 - ``first-run``: an empty profile; the sign-in form is filled in and submitted programmatically by the
   launcher's e2e driver (launcher/e2e.py), which first waits for the form to be painted and saves a
   screenshot of it, like a person who looks before typing. Hence an upper bound for a sign-in.
@@ -235,14 +236,21 @@ class Runner:
             )
 
     def _drop_token_and_web_session(self, profile: Path) -> None:
+        """The keyring keeps the login but loses the token; the webview loses Rocket.Chat's session (its
+        local and session storage and cookies) but keeps its caches and the launcher's signed-in mark, so
+        the window opens on Rocket.Chat as for any returning user whose token ran out."""
         from launcher import webstate
         from launcher.credentials import CredentialStore
         from launcher.paths import Paths
 
         paths = Paths.under(profile)
         CredentialStore(paths.keyring_namespace).forget_token()
-        paths.clear_webview_storage()
-        webstate.set_signed_in(paths, True)  # the profile was signed in: the window opens on Rocket.Chat
+        storage = paths.webview_storage_dir
+        for name in ("Local Storage", "Session Storage"):
+            shutil.rmtree(storage / name, ignore_errors=True)
+        for name in ("Cookies", "Cookies-journal"):
+            (storage / name).unlink(missing_ok=True)
+        webstate.set_signed_in(paths, True)
 
     def _forget_profile(self, profile: Path, remove: bool = True) -> None:
         from launcher.credentials import CredentialStore
