@@ -21,7 +21,14 @@ def _red_pixels(pixmaps: list) -> int:
     count = 0
     for index, (a, r, g, b) in enumerate(pixels):
         x, y = index % width, index // width
-        if x >= width // 2 and y < height // 2 and a > 240 and abs(r - 0xE1) < 12 and abs(g - 0x1D) < 12 and abs(b - 0x48) < 12:
+        if (
+            x >= width // 2
+            and y < height // 2
+            and a > 240
+            and abs(r - 0xE1) < 12
+            and abs(g - 0x1D) < 12
+            and abs(b - 0x48) < 12
+        ):
             count += 1
     return count
 
