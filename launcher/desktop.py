@@ -2,8 +2,11 @@
 notifications, the tray menu, close-to-tray, bring-forward for a second start, the window's saved
 place, and the keyboard shortcuts. See docs/desktop.md for what each OS gets.
 
-Nothing here runs before the window is on screen except `before_show` (geometry, start hidden), and
-the Qt-only modules (tray, badge, shortcuts) and jeepney are imported only when used. Rocket.Chat's
+Nothing here runs before the window is on screen except `window_options`/`before_show` (geometry, start
+hidden), and the per-OS parts are imported only when used: Linux (Qt WebEngine) gets the Qt tray, badge
+and shortcuts and jeepney's D-Bus notifications; Windows and macOS (WebView2, WKWebView: no Qt) get
+pystray's tray, desktop-notifier's notifications and a window place followed through pywebview's events
+(launcher.window_tracker); shortcuts there are the web view's own. Rocket.Chat's
 events reach Python one way only: a poll thread runs `injection.desktop_drain` in the page (the page
 gets no bridge), and every value is checked here (launcher.unread, launcher.notifications).
 """
@@ -11,12 +14,14 @@ gets no bridge), and every value is checked here (launcher.unread, launcher.noti
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from launcher import injection, navigation, notifications, unread, window_state
 from launcher.unread import NONE, Unread
+from launcher.window_tracker import WindowTracker
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +50,25 @@ class Desktop:
         self._avatar_dir: Path | None = None
         self._avatars: dict[str, str | None] = {}
         self._started = threading.Event()
+        self._tracker: WindowTracker | None = None  # window place without Qt
+
+    # ------------------------------------------------------------------ before the window exists
+
+    def window_options(self, default_size: tuple[int, int]) -> dict[str, Any]:
+        """Keyword arguments for webview.create_window where Qt is not the window (Qt sets the place in
+        `before_show`): the saved place fitted on today's screens, and hidden for --start-minimized when a
+        tray will be there to open it again."""
+        if self.shell._qt is not None:
+            return {}
+        saved = window_state.load(self.shell.paths.data_dir)
+        self._tracker = WindowTracker(_webview_screens(), saved, default_size)
+        start_hidden = self.shell.start_minimized and self._tray_wanted and _native_tray_available()
+        return self._tracker.create_options(start_hidden=start_hidden)
+
+    def attach(self, window: Any) -> None:
+        """Follow the window's place through pywebview's events (no Qt)."""
+        if self._tracker is not None:
+            self._tracker.attach(window.events)
 
     # ------------------------------------------------------------------ main thread, before the window shows
 
@@ -73,9 +97,12 @@ class Desktop:
         self._save_geometry()
         if self.shell.exit_code is not None or self.tray is None or not self._close_to_tray:
             return True
-        native = self.shell.window.native
-        if native is not None:
-            native.hide()
+        if self.shell._qt is not None:
+            native = self.shell.window.native
+            if native is not None:
+                native.hide()
+        else:
+            self.shell.window.hide()
         _log.info("window hidden to the tray")
         return False
 
@@ -86,6 +113,9 @@ class Desktop:
         qt = self.shell._qt
         if qt is not None:
             qt.on_main_thread(self._create_qt_parts)
+        else:
+            self._seed_place()
+            self._create_native_tray()
         if self._notify:
             self._create_notifier()
         self._started.set()
@@ -119,15 +149,51 @@ class Desktop:
             on_quit=self.quit,
         )
 
-    def _create_notifier(self) -> None:
-        import sys
-
-        if not sys.platform.startswith("linux"):
+    def _seed_place(self) -> None:
+        """Where the system put the window, when no saved place told it where to open."""
+        if self._tracker is None:
             return
+        window = self.shell.window
         try:
-            from launcher.notify_dbus import DBusNotifier
+            self._tracker.seed(int(window.x), int(window.y), int(window.width), int(window.height))
+        except Exception:
+            _log.info("the window's place could not be read")
 
-            self.notifier = DBusNotifier(self.shell.organization, on_click=self._clicked)
+    def _create_native_tray(self) -> None:
+        """Windows' notification area or macOS's menu bar, through pystray (no Qt there)."""
+        if not self._tray_wanted or not _native_tray_available():
+            return
+        from launcher.tray_pystray import PystrayTray
+
+        try:
+            tray = PystrayTray(
+                navigation.ASSETS_DIR / "icon.png",
+                self.shell.organization,
+                on_open=self.bring_forward,
+                on_sign_out=self._tray_sign_out,
+                on_quit=self.quit,
+            )
+            tray.start()
+        except Exception as exc:
+            _log.info("no tray icon: %s; closing the window quits", exc)
+            return
+        self.tray = tray
+
+    def _create_notifier(self) -> None:
+        try:
+            system = _platform()
+            if system.startswith("linux"):
+                from launcher.notify_dbus import DBusNotifier
+
+                self.notifier = DBusNotifier(self.shell.organization, on_click=self._clicked)
+            elif system in ("win32", "darwin"):
+                from launcher.notify_native import NativeNotifier
+
+                self.notifier = NativeNotifier(
+                    self.shell.organization,
+                    on_click=self._clicked,
+                    app_icon=navigation.ASSETS_DIR / "icon.png",
+                )
         except Exception as exc:
             _log.info("desktop notifications are off: %s", exc)
 
@@ -172,6 +238,8 @@ class Desktop:
         qt = self.shell._qt
         if self.tray is not None and qt is not None:
             qt.on_main_thread(lambda: self.tray.set_unread(value))
+        elif self.tray is not None:
+            self.tray.set_unread(value)  # pystray's tray hands it to the right thread itself
 
     def _maybe_notify(self, note: notifications.Notification) -> None:
         inhibited = self.notifier.inhibited() if self.notifier is not None else False
@@ -189,6 +257,9 @@ class Desktop:
                 self.notifications_shown += 1
         elif self.tray is not None and self.shell._qt is not None:
             self.shell._qt.on_main_thread(lambda: self.tray.show_message(note.title, note.body))
+            self.notifications_shown += 1
+        elif self.tray is not None:
+            self.tray.show_message(note.title, note.body)
             self.notifications_shown += 1
 
     def _avatar(self, note: notifications.Notification) -> str | None:
@@ -258,8 +329,10 @@ class Desktop:
             qt.on_main_thread(show)
             return
         try:
-            window.show()
-            window.restore()
+            window.show()  # WebView2: Show + Activate; WKWebView: makeKeyAndOrderFront + activate
+            tracker = self._tracker
+            if tracker is None or tracker.minimized:
+                window.restore()  # only when minimized: on Windows it would also un-maximize
         except Exception:
             _log.exception("could not bring the window forward")
 
@@ -278,6 +351,11 @@ class Desktop:
         threading.Thread(target=self.shell.sign_out, name="tray-sign-out", daemon=True).start()
 
     def close(self) -> None:
+        if self.tray is not None and self.shell._qt is None:
+            try:
+                self.tray.hide()  # pystray: remove the icon and end its loop (Qt's goes with the app)
+            except Exception:
+                _log.exception("could not remove the tray icon")
         if self.notifier is not None:
             self.notifier.close()
         if self._avatar_dir is not None:
@@ -288,6 +366,11 @@ class Desktop:
     # ------------------------------------------------------------------ window place
 
     def _save_geometry(self) -> None:
+        if self._tracker is not None:
+            state = self._tracker.state()
+            if state is not None:
+                window_state.save(self.shell.paths.data_dir, state)
+            return
         native = getattr(self.shell.window, "native", None)
         if self.shell._qt is None or native is None or not native.isVisible():
             return
@@ -318,6 +401,9 @@ class Desktop:
             "notifications_shown": self.notifications_shown,
             "activations": self.activations,
         }
+        if qt is None and self.tray is not None:
+            facts["tray_menu"] = self.tray.menu_titles()
+            facts["tray_tooltip"] = self.tray.tooltip
         if qt is not None and native is not None:
 
             def read() -> dict[str, Any]:
@@ -334,6 +420,29 @@ class Desktop:
 
             facts.update(qt.on_main_thread(read) or {})
         return facts
+
+
+def _platform() -> str:
+    return sys.platform
+
+
+def _native_tray_available() -> bool:
+    try:
+        from launcher.tray_pystray import tray_available
+    except ImportError:  # a build without it (the Linux bundle)
+        return False
+    return tray_available()
+
+
+def _webview_screens() -> list[window_state.Rect]:
+    """pywebview's screens (WinForms, AppKit): available before the window exists."""
+    try:
+        import webview
+
+        return [window_state.Rect(s.x, s.y, s.width, s.height) for s in webview.screens]
+    except Exception:
+        _log.info("the screens are unknown: the saved window place is used as it is")
+        return []
 
 
 def _qt_screens() -> list[window_state.Rect]:

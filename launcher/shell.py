@@ -161,18 +161,20 @@ class Shell:
         webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
         webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
         api = LauncherApi(self, self._current_url)
+        place: dict[str, Any] = {"width": WINDOW_SIZE[0], "height": WINDOW_SIZE[1]}
+        place["minimized"] = self.start_minimized
+        place.update(self.desktop.window_options(WINDOW_SIZE))  # without Qt: saved place, start hidden
         self.window = webview.create_window(
             self.organization,
             start_url,
             js_api=api,
-            width=WINDOW_SIZE[0],
-            height=WINDOW_SIZE[1],
             min_size=(420, 560),
-            minimized=self.start_minimized,
             text_select=True,
             zoomable=True,
             background_color="#F3F5F9",
+            **place,
         )
+        self.desktop.attach(self.window)
         events = self.window.events
         events.initialized += self._on_initialized
         events.shown += lambda: self.timeline.mark("window_shown")
