@@ -58,27 +58,124 @@ function __rclState(userId, token) {
 """
 
 
-def login_tick(rc_origin: str, token: str, user_id: str, post: bool) -> str:
-    """One step of the sign-in loop: report the page's sign-in state and, if asked and not yet signed in,
-    post the `login-with-token` command once. Returns {origin, signedIn, posted, ...} to Python."""
-    args = ", ".join(json.dumps(v) for v in (rc_origin, token, user_id, post))
+#: The console marker cover.js writes when Rocket.Chat fires startup / logged-in / logged-out (a wake-up only).
+WAKE_MARKER = "rocketchat-launcher:wake:"
+
+# The in-page poster: posts `login-with-token` at once, again right after Rocket.Chat's `startup` event
+# (its command listener is attached in the same task, RC §2.7: hence setTimeout 0), and then until the
+# page is signed in as the expected user or the wait is over: every INTERVAL ms while Rocket.Chat has not
+# started (a post nobody listens to is lost and costs nothing), every RETRY ms once it has, or once it
+# took longer than FAST_FOR ms to say so (RC §3.4: `startup` may never come), because then every post is
+# a login attempt that Rocket.Chat rate-limits (RC §6.2). The token lives only in this closure;
+# window.__rcLauncherPoster holds the attempt id and stop(), nothing secret. The origin is checked right
+# before every post, and the target is Rocket.Chat's origin, never '*'.
+_POSTER = """
+function __rclPoster(RC_ORIGIN, TOKEN, USER_ID, ATTEMPT, TIMES) {
+  var me = {attempt: ATTEMPT, stopped: false, posts: 0}, timer = null, started = Date.now(), last = 0;
+  var deadline = started + TIMES.wait;
+  function onStartup() { setTimeout(post, 0); }
+  function stop() {
+    me.stopped = true;
+    if (timer !== null) clearInterval(timer);
+    window.removeEventListener('startup', onStartup);
+  }
+  function tick() {
+    if (Date.now() > deadline || __rclState(USER_ID, TOKEN).signedIn) { stop(); return; }
+    var seen = window.__rcLauncher || {};
+    var slow = seen.startedUp === true || Date.now() - started > TIMES.fastFor;
+    if (!slow || Date.now() - last >= TIMES.retry) post();
+  }
+  function post() {
+    if (me.stopped) return;
+    if (Date.now() > deadline || __rclState(USER_ID, TOKEN).signedIn) { stop(); return; }
+    if (location.origin !== RC_ORIGIN) { stop(); return; }
+    window.postMessage({externalCommand: 'login-with-token', token: TOKEN}, RC_ORIGIN);
+    me.posts += 1;
+    last = Date.now();
+  }
+  me.stop = stop;
+  Object.defineProperty(window, '__rcLauncherPoster', {value: me, configurable: true, writable: true});
+  window.addEventListener('startup', onStartup);
+  timer = setInterval(tick, TIMES.interval);
+  post();
+  return me;
+}
+"""
+
+
+def login_tick(
+    rc_origin: str,
+    token: str,
+    user_id: str,
+    post: bool,
+    attempt: str = "",
+    wait_s: float = 12.0,
+    interval_s: float = 0.12,
+    retry_s: float = 2.0,
+    fast_for_s: float = 5.0,
+) -> str:
+    """One look at the sign-in: report the page's sign-in state and, if asked and not yet signed in, make
+    sure this document runs the in-page poster of `attempt` (a page load ends it; the next tick starts
+    it again). Returns {origin, onRocketChat, signedIn, posting, posted, ...} to Python; never the token."""
+    times = {
+        "wait": round(wait_s * 1000),
+        "interval": round(interval_s * 1000),
+        "retry": round(retry_s * 1000),
+        "fastFor": round(fast_for_s * 1000),
+    }
+    args = ", ".join(json.dumps(v) for v in (rc_origin, token, user_id, post, attempt, times))
     return (
-        "(function (RC_ORIGIN, TOKEN, USER_ID, POST) {"
+        "(function (RC_ORIGIN, TOKEN, USER_ID, POST, ATTEMPT, TIMES) {"
         + _READ_STATE
+        + _POSTER
         + """
   if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
   var s = __rclState(USER_ID, TOKEN);
-  s.origin = location.origin; s.onRocketChat = true; s.posted = false;
+  s.origin = location.origin; s.onRocketChat = true; s.posted = false; s.posting = false;
   s.ready = document.readyState;
   s.resumeParam = location.search.indexOf('resumeToken=') >= 0;
-  if (!s.signedIn && POST) {
-    if (location.origin !== RC_ORIGIN) return s;
-    window.postMessage({externalCommand: 'login-with-token', token: TOKEN}, RC_ORIGIN);
-    s.posted = true;
+  var running = window.__rcLauncherPoster;
+  if (s.signedIn || !POST) {
+    if (running && !running.stopped) running.stop();
+  } else if (running && running.attempt === ATTEMPT && !running.stopped) {
+    s.posting = true;
+  } else {
+    if (running && !running.stopped) running.stop();
+    s.posted = __rclPoster(RC_ORIGIN, TOKEN, USER_ID, ATTEMPT, TIMES).posts > 0;
+    s.posting = true;
   }
   return s;
 })("""
         + args
+        + ")"
+    )
+
+
+def stop_login(rc_origin: str) -> str:
+    """End the in-page poster of this document, if any (the attempt is over or was cancelled)."""
+    return (
+        "(function (o) { if (location.origin !== o) return false; var p = window.__rcLauncherPoster;"
+        " if (p && !p.stopped) p.stop(); return true; })(" + json.dumps(rc_origin) + ")"
+    )
+
+
+def page_session(rc_origin: str, user_id: str) -> str:
+    """Whether the page signed itself in (its own stored session) as `user_id`: Meteor.userId is that user
+    AND Rocket.Chat fired Custom_Script_Logged_In (seen by cover.js from document start). No token."""
+    return (
+        "(function (RC_ORIGIN, USER_ID) {"
+        + _READ_STATE
+        + """
+  if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
+  var s = __rclState(USER_ID, null);
+  var seen = window.__rcLauncher || {};
+  return {origin: location.origin, onRocketChat: true, userMatches: s.userMatches, event: s.event,
+          early: seen.early === true, loggedOut: seen.loggedOut === true, startedUp: seen.startedUp === true,
+          signedIn: s.userMatches && s.event && seen.early === true};
+})("""
+        + json.dumps(rc_origin)
+        + ", "
+        + json.dumps(user_id)
         + ")"
     )
 

@@ -1,5 +1,5 @@
 """Qt WebEngine specifics pywebview does not expose: navigation guard, document-start script, load
-failures, screenshots, the persistent profile's paths, and running code on the Qt (main) thread.
+failures, cover.js's console wake-ups (launcher.injection.WAKE_MARKER), screenshots, the persistent profile's paths, and running code on the Qt (main) thread.
 
 pywebview builds its page from the class `BrowserView.WebPage` (webview/platforms/qt.py); we swap in a
 subclass before the window is created, so every hook is in place before the first URL loads. Import this
@@ -37,8 +37,12 @@ class PageHooks:
         on_load_finished: Callable[[str, bool], None],
         on_external: Callable[[str], None],
         desktop_source: str | None = None,
+        on_wake: Callable[[str], None] | None = None,
+        wake_marker: str = "",
     ) -> None:
         self.rc_origin = rc_origin
+        self.on_wake = on_wake
+        self.wake_marker = wake_marker
         self.cover_source = cover_source
         self.desktop_source = desktop_source
         self.cache_dir = cache_dir
@@ -130,6 +134,19 @@ class _GuardedPage(_PywebviewPage):
         else:
             _log.info("blocked a navigation to a %s URL", url.scheme() or "scheme-less")
         return False
+
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
+        """cover.js's wake-up marker: tell the shell to read the page now (the marker proves nothing by
+        itself, and is not passed on to Qt's console log). Every other message goes the usual way."""
+        hooks = self._hooks
+        marker = hooks.wake_marker if hooks is not None and hooks.on_wake is not None else ""
+        if marker and isinstance(message, str) and message.startswith(marker):
+            try:
+                hooks.on_wake(message[len(marker) :][:32])  # type: ignore[union-attr]
+            except Exception:
+                _log.exception("wake-up handler failed")
+            return
+        super().javaScriptConsoleMessage(level, message, line, source)
 
     def createWindow(self, window_type: Any) -> QWebEnginePage:
         """Pop-ups (target=_blank, window.open): hand the URL to the system browser, never a new webview."""

@@ -7,6 +7,14 @@ from worker threads; the Qt main thread only runs the window.
 Start path: the window is created first, on Rocket.Chat's URL when the profile holds a signed-in
 session (webstate mark) or on the sign-in page otherwise; only then does a worker import httpx and
 keyring and resume the sign-in, while the page loads (timeline: window_shown, page_loaded, token_ready).
+With the mark, a watcher reads the page from the start beside resume(): when Rocket.Chat signs itself in
+from its own stored session as the user the mark names, that is confirmed at once (login path
+"page-session") and resume() finishes in the background, its token kept for later; the token is handed
+to the page only when the page did not sign itself in as that user.
+
+Reading the page is event-driven under Qt: cover.js writes a console marker on Rocket.Chat's startup and
+logged-in/out events, the page class turns it into a wake-up, and the loops read the page's state then
+(and at least every strategy.WAKE_POLL_S). The command itself is posted by a script inside the page.
 """
 
 from __future__ import annotations
@@ -83,7 +91,7 @@ class Shell:
         self.exit_reason: str | None = None
         self.external_opened: list[str] = []
         self.login_path: str | None = (
-            None  # how Rocket.Chat was signed in ("iframe-command" | "resume-token")
+            None  # how Rocket.Chat was signed in ("page-session" | "iframe-command" | "resume-token")
         )
         self.desktop = Desktop(self)
         self._instance = instance  # single_instance.PrimaryInstance: later starts bring this window forward
@@ -115,6 +123,11 @@ class Shell:
         self._closed = threading.Event()
         self._resolved = threading.Event()  # the first resume() has answered
         self._auto_submitted = False
+        self._wakeups = _Wakeups()  # cover.js markers and page loads: the sign-in loops read the page then
+        self._page_user: str | None = None  # the user id kept with the signed-in mark
+        self._page_watch: tuple[int, threading.Event] | None = None  # (episode, decided) of the watcher
+        self._confirmed_gen: int | None = None  # the episode whose sign-in was confirmed
+        self._attempts = 0
 
     # ----------------------------------------------------------------- public surface
 
@@ -143,6 +156,7 @@ class Shell:
         _quiet_pywebview_logs()
         webstate.wipe_if_requested(self.paths)
         on_rocketchat = webstate.expects_signed_in(self.paths)
+        self._page_user = webstate.signed_in_user(self.paths) if on_rocketchat else None
         self._state = "signing-in" if on_rocketchat else "signin"
         start_url = self.rc_url if on_rocketchat else navigation.local_page_url("signin.html")
 
@@ -154,6 +168,8 @@ class Shell:
                 on_load_finished=self._on_page_load,
                 on_external=self._open_external,
                 desktop_source=injection.desktop_script(self.rc_origin),
+                on_wake=self._on_wake,
+                wake_marker=injection.WAKE_MARKER,
             )
             self._qt.install(hooks, self.paths.webview_storage_dir)
 
@@ -179,6 +195,7 @@ class Shell:
         events.initialized += self._on_initialized
         events.shown += lambda: self.timeline.mark("window_shown")
         events.closed += self._closed.set
+        events.closed += self._wakeups.notify
         events.before_show += self.desktop.before_show
         events.closing += self.desktop.on_closing
         if self._qt is None:
@@ -337,8 +354,58 @@ class Shell:
         self.window.events.before_show.wait(15)
         with self._lock:
             gen = self._generation
+            on_signin_page = self._state == "signin"
+        if not on_signin_page:
+            self._emit("signing-in", {})
+            if self._page_user:
+                decided = threading.Event()
+                self._page_watch = (gen, decided)
+                threading.Thread(
+                    target=self._watch_page_session,
+                    args=(gen, self._page_user, decided),
+                    name="page-session",
+                    daemon=True,
+                ).start()
         self._create_flow()
-        self._resume(gen, on_signin_page=self._state == "signin")
+        self._resume(gen, on_signin_page=on_signin_page)
+
+    def _watch_page_session(self, gen: int, user_id: str, decided: threading.Event) -> None:
+        """Confirm as soon as the page signs itself in from its own stored session as `user_id` (the mark's
+        user): Meteor.userId is that user AND Rocket.Chat fired its logged-in event, seen by cover.js from
+        document start. No token is involved. Gives up (sets `decided`, confirms nothing) when the page
+        left Rocket.Chat or failed to load, or started up without that user stored (no session, Rocket.Chat
+        rejected it, or another user): then the token path signs the page in as usual."""
+        script = injection.page_session(self.rc_origin, user_id)
+        deadline = time.monotonic() + strategy.PAGE_SESSION_WAIT_S
+        try:
+            while self._current(gen) and self._state == "signing-in" and time.monotonic() < deadline:
+                seen = self._wakeups.seen()
+                page = self._eval(script, timeout=1.0)
+                if isinstance(page, dict):
+                    if page.get("signedIn"):
+                        self._remember = True  # the mark exists only for a remembered sign-in
+                        self._confirmed(gen, "page-session", user_id)
+                        return
+                    if not page.get("onRocketChat") and self._load_failed():
+                        return
+                    if page.get("onRocketChat") and not page.get("early"):
+                        return  # cover.js came late: Rocket.Chat's event may be missed, so no proof here
+                    if page.get("startedUp") and not page.get("userMatches"):
+                        return
+                elif self._load_failed():
+                    return
+                self._pause(seen)
+        finally:
+            decided.set()
+
+    def _wait_page_verdict(self, gen: int) -> bool:
+        """resume() could not sign in: if the page may still sign itself in (the watcher runs for this
+        episode), wait for its verdict. True when the page confirmed itself."""
+        watch = self._page_watch
+        if watch is None or watch[0] != gen:
+            return self._confirmed_gen == gen
+        watch[1].wait(strategy.PAGE_SESSION_WAIT_S)
+        return self._confirmed_gen == gen
 
     def _create_flow(self) -> None:
         try:
@@ -384,8 +451,22 @@ class Shell:
             return
         if isinstance(result, SignedIn):
             self._remember = True  # it came from the keyring: the person chose to be remembered
+            with self._lock:
+                by_page = self._confirmed_gen == gen and self._current(gen)
+                if by_page:
+                    self._token = result.token
+            if by_page and result.token.user_id == self._page_user:
+                self.timeline.mark("token_ready")  # kept for later; the page signed itself in already
+                return
             self._start_rocketchat(result.token, gen=None if on_signin_page else gen)
-        elif isinstance(result, NeedsCredentials):
+            return
+        if not on_signin_page and self._wait_page_verdict(gen):
+            message = getattr(result, "message", None) or "no stored sign-in"
+            _log.warning("Rocket.Chat signed itself in from its own session; the launcher's: %s", message)
+            return
+        if not self._current(gen):
+            return
+        if isinstance(result, NeedsCredentials):
             if result.username and not self._username:
                 self._username = result.username
             self._enter_signin(gen, message=result.message, load=not on_signin_page)
@@ -396,11 +477,10 @@ class Shell:
 
     def _fetch_public_settings(self) -> None:
         try:
-            from launcher.http import make_client
-            from launcher.rcclient import RocketChatClient
-
-            client = RocketChatClient(self.rc_url, make_client(self.settings))
-            self._public = client.public_settings(strategy.PUBLIC_SETTING_IDS)
+            flow = self._wait_flow()  # its HTTP client (one pool, one TLS context) serves this too
+            if flow is None:
+                raise RuntimeError("no sign-in flow")
+            self._public = flow.rocketchat.public_settings(strategy.PUBLIC_SETTING_IDS)
         except Exception as exc:
             _log.info("could not read Rocket.Chat's public settings (%s); trying the command first", exc)
             self._public = None
@@ -415,8 +495,6 @@ class Shell:
                 gen = None
         if gen is None:
             gen = self._begin("signing-in")
-        else:
-            self._emit("signing-in", {})
         threading.Thread(target=self._sign_in_page, args=(gen, token), name="rc-sign-in", daemon=True).start()
 
     def _sign_in_page(self, gen: int, token: Any, refreshed: bool = False) -> None:
@@ -456,14 +534,31 @@ class Shell:
             self._load(f"{self.rc_url}/home?resumeToken={quote(token.auth_token, safe='')}")
         wait = strategy.COMMAND_WAIT_S if command else strategy.RESUME_WAIT_S
         deadline = time.monotonic() + wait
-        script = (
-            self._cover_source(cover=True)
-            + "\n"
-            + injection.login_tick(self.rc_origin, token.auth_token, token.user_id, command)
+        self._attempts += 1
+        tick = injection.login_tick(
+            self.rc_origin,
+            token.auth_token,
+            token.user_id,
+            command,
+            attempt=f"{gen}.{self._attempts}",
+            wait_s=wait,
+            interval_s=strategy.IN_PAGE_POST_INTERVAL_S,
+            retry_s=strategy.IN_PAGE_RETRY_S,
+            fast_for_s=strategy.IN_PAGE_FAST_FOR_S,
         )
+        script = self._cover_source(cover=True) + "\n" + tick
+        try:
+            return self._attempt_loop(gen, script, command, deadline)
+        finally:
+            self._eval(injection.stop_login(self.rc_origin), timeout=1.0)
+
+    def _attempt_loop(self, gen: int, script: str, command: bool, deadline: float) -> str:
         seen_link = False  # the deep link's document is up (Rocket.Chat strips the parameter once it tried)
         stripped_at: float | None = None
         while self._current(gen):
+            if self._confirmed_gen == gen:
+                return "confirmed"  # the page signed itself in meanwhile (page-session watcher)
+            seen = self._wakeups.seen()
             state = self._eval(script, timeout=1.0)  # a navigation can swallow the answer: do not stall
             if isinstance(state, dict):
                 if state.get("signedIn"):
@@ -478,20 +573,35 @@ class Shell:
                             return "rejected"  # Rocket.Chat tried the token and stayed signed out
             if time.monotonic() > deadline:
                 return "timeout"
-            self._closed.wait(strategy.POST_INTERVAL_S)
+            self._pause(seen)
         return "cancelled"
 
-    def _confirmed(self, gen: int, path: str) -> None:
+    def _pause(self, seen: int) -> None:
+        """Until the page's next wake-up (Qt) or the next poll, whichever comes first."""
+        if self._qt is not None:
+            self._wakeups.wait(seen, strategy.WAKE_POLL_S)
+        else:
+            self._closed.wait(strategy.POLL_S)
+
+    def _on_wake(self, what: str) -> None:
+        self._wakeups.notify()
+
+    def _confirmed(self, gen: int, path: str, user_id: str | None = None) -> None:
+        """The page is signed in (once per episode: the watcher and the token path may both see it)."""
         with self._lock:
-            if not self._current(gen):
+            if not self._current(gen) or self._confirmed_gen == gen or self._state != "signing-in":
                 return
+            self._confirmed_gen = gen
+            token = self._token
+        if user_id is None and token is not None:
+            user_id = token.user_id
         if self._qt is not None:
             self._qt.set_document_script(self._cover_source(cover=False))
         self._eval(injection.hide_cover(self.rc_origin))
         self.timeline.mark("signin_confirmed")
         self.timeline.note("login_path", path)
         self.login_path = path
-        webstate.set_signed_in(self.paths, self._remember)
+        webstate.set_signed_in(self.paths, self._remember, user_id if self._remember else None)
         self._set_state(gen, "signed-in", path=path)
 
     def _not_confirmed(self, gen: int, token: Any, refreshed: bool) -> None:
@@ -542,6 +652,7 @@ class Shell:
         if url and navigation.is_rocketchat(url, self.rc_origin):
             self._eval(injection.sign_out(self.rc_origin))
         flow = self._wait_flow()
+        self._resolved.wait(30)  # a resume() still running in the background must not save a token after this
         if flow is not None:
             try:
                 flow.sign_out()
@@ -682,6 +793,7 @@ class Shell:
     def _on_page_load(self, url: str, ok: bool) -> None:
         with self._lock:
             self._last_load = (url, ok, time.monotonic())
+        self._wakeups.notify()
         if ok and navigation.is_rocketchat(url, self.rc_origin):
             self.timeline.mark("page_loaded")
         elif ok and navigation.is_local_page(url):
@@ -774,6 +886,28 @@ class Shell:
 
     def _cover_source(self, cover: bool) -> str:
         return injection.cover_script(self.rc_origin, self.organization, cover)
+
+
+class _Wakeups:
+    """A counter of the page's wake-ups that any number of loops can wait on (read `seen()` before
+    reading the page, then `wait(seen, timeout)`: nothing that happened in between is missed)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._count = 0
+
+    def notify(self, *_: Any) -> None:
+        with self._cond:
+            self._count += 1
+            self._cond.notify_all()
+
+    def seen(self) -> int:
+        with self._cond:
+            return self._count
+
+    def wait(self, seen: int, timeout: float) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._count != seen, timeout)
 
 
 def _choose_gui() -> str | None:

@@ -22,7 +22,20 @@ PUBLIC_SETTING_IDS = (RECEIVE_ENABLE, RECEIVE_ORIGIN)
 # deep link may take. Rocket.Chat's client attaches its listener late (RC §2.7), so be generous.
 COMMAND_WAIT_S = 12.0
 RESUME_WAIT_S = 20.0
-POST_INTERVAL_S = 0.3
+# The command is posted by a script inside the page (injection.login_tick): at once, right after
+# Rocket.Chat's `startup`, then every IN_PAGE_POST_INTERVAL_S until Rocket.Chat started (or for at most
+# IN_PAGE_FAST_FOR_S), and every IN_PAGE_RETRY_S after that (each post is then a rate-limited login
+# attempt), until signed in. Python reads the page's
+# state when cover.js reports an event (Qt) and at least every WAKE_POLL_S; backends without that
+# wake-up (WebView2, WKWebView) read it every POLL_S.
+IN_PAGE_POST_INTERVAL_S = 0.12
+IN_PAGE_RETRY_S = 2.0
+IN_PAGE_FAST_FOR_S = 5.0
+WAKE_POLL_S = 0.25
+POLL_S = 0.075
+# A profile with the signed-in mark: how long to watch for the page signing itself in from its own
+# stored session (the token path runs beside it and takes over when it cannot).
+PAGE_SESSION_WAIT_S = 30.0
 # After the deep link, Rocket.Chat removes ?resumeToken= whether the login worked or not (RC §5); signed
 # out that long after the removal means the token was refused.
 REJECTED_GRACE_S = 2.5

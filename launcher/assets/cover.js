@@ -1,7 +1,10 @@
 /* Runs in the Rocket.Chat page at document creation (before Rocket.Chat's own scripts).
  * It only (1) draws the "Signing you in…" cover while the launcher signs the page in, and
- * (2) remembers Rocket.Chat's logged-in/out CustomEvents (RC §3), which fire once and would be missed
- * by a later check. It holds no token and talks to nothing: the launcher polls `__rcLauncher`.
+ * (2) remembers Rocket.Chat's startup and logged-in/out CustomEvents (RC §3), which fire once and would
+ * be missed by a later check. It holds no token and posts nothing. When one of those events fires it
+ * writes a fixed marker to the console ("rocketchat-launcher:wake:<event>"): the Qt window catches it
+ * and reads `__rcLauncher` at once instead of waiting for its next poll. A marker is only a wake-up
+ * (any script could write one); the launcher decides from the page's state it reads itself.
  * The launcher replaces the CONFIG line below before installing the script. */
 (function () {
   'use strict';
@@ -12,6 +15,7 @@
   var state = {
     loggedIn: false,
     loggedOut: false,
+    startedUp: false,
     coverVisible: false,
     shownAt: null,
     hiddenAt: null,
@@ -21,8 +25,14 @@
   };
   Object.defineProperty(window, '__rcLauncher', { value: state });
 
-  window.addEventListener('Custom_Script_Logged_In', function () { state.loggedIn = true; state.loggedOut = false; });
-  window.addEventListener('Custom_Script_Logged_Out', function () { state.loggedIn = false; state.loggedOut = true; });
+  function wake(what) { try { console.debug('rocketchat-launcher:wake:' + what); } catch (e) {} }
+  window.addEventListener('startup', function () { state.startedUp = true; wake('startup'); });
+  window.addEventListener('Custom_Script_Logged_In', function () {
+    state.loggedIn = true; state.loggedOut = false; wake('logged-in');
+  });
+  window.addEventListener('Custom_Script_Logged_Out', function () {
+    state.loggedIn = false; state.loggedOut = true; wake('logged-out');
+  });
 
   var CSS =
     ':host{all:initial;position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;' +

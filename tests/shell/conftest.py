@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -233,6 +234,15 @@ class Launcher:
         )
         assert run.returncode == 0 and run.report.get("final_state") == "signed-in", run.explain()
         return run
+
+    def drop_web_session(self) -> None:
+        """The webview forgets Rocket.Chat's session (local and session storage, cookies) but keeps the
+        launcher's signed-in mark: the page cannot sign itself in, so the launcher's token must do it."""
+        storage = self.paths.webview_storage_dir
+        for name in ("Local Storage", "Session Storage"):
+            shutil.rmtree(storage / name, ignore_errors=True)
+        for name in ("Cookies", "Cookies-journal"):
+            (storage / name).unlink(missing_ok=True)
 
     def opened_in_browser(self) -> list[str]:
         if not self.browser_log.exists():

@@ -236,6 +236,31 @@ def test_signed_in_mark_and_wipe_request(tmp_path: Path):
     assert webstate.wipe_if_requested(paths) is False
 
 
+def test_signed_in_mark_keeps_the_user_id_and_nothing_else(tmp_path: Path):
+    paths = Paths.under(tmp_path / "profile")
+    assert webstate.signed_in_user(paths) is None
+    webstate.set_signed_in(paths, True, "aB3_x-9")
+    assert webstate.expects_signed_in(paths) and webstate.signed_in_user(paths) == "aB3_x-9"
+    webstate.set_signed_in(paths, True)  # without an id (e.g. the benchmark's setup) the id stays
+    assert webstate.signed_in_user(paths) == "aB3_x-9"
+    webstate.set_signed_in(paths, True, "not an id; <script>")  # never kept, never read back
+    assert webstate.expects_signed_in(paths) and webstate.signed_in_user(paths) is None
+    webstate.set_signed_in(paths, False)
+    assert webstate.signed_in_user(paths) is None
+
+
+def test_injected_sign_in_scripts_never_target_any_origin_but_rocketchats():
+    from launcher.injection import WAKE_MARKER, page_session, stop_login
+
+    tick = login_tick(RC, "tok", "uid", True, attempt="1.1")
+    assert "postMessage(" in tick and tick.count("postMessage(") == 1
+    assert "}, RC_ORIGIN);" in tick and "'*'" not in tick
+    for script in (page_session(RC, "uid"), stop_login(RC)):
+        assert "postMessage" not in script  # these two carry no token and post nothing
+    cover = cover_script(RC, "Example", cover=True)
+    assert WAKE_MARKER in cover and "postMessage" not in cover  # cover.js only draws and listens
+
+
 # ---------------------------------------------------------------- the sign-in sequence (page faked)
 
 
