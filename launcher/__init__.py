@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import sys as _sys
 from importlib import metadata as _metadata
+
+# httpx/__init__ does `try: from ._main import main except ImportError`, and httpx._main imports its
+# command-line client's click, pygments and rich whenever they are installed (uvicorn brings click, so
+# they usually are): about 10 MB and 50 ms in the window's process for a CLI it never runs. A None entry
+# makes that import fail cleanly (httpx then only lacks `httpx.main`). Set before any launcher module
+# imports httpx; it changes nothing if httpx was imported already.
+_sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 APP_NAME = "rocketchat-launcher"
 

@@ -17,6 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +71,7 @@ class CredentialStore:
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
         """The keyring backend in use, after checking it is one that keeps secrets safe."""
-        backend = self._backend if self._backend is not None else self._call(keyring.get_keyring)
+        backend = self._backend if self._backend is not None else self._call(_default_backend)
         _refuse_unsafe(backend)
         return backend
 
@@ -297,6 +300,42 @@ class CredentialStore:
 
 class _NotFound(Exception):
     pass
+
+
+_detect_lock = threading.Lock()
+
+
+def _default_backend() -> keyring.backend.KeyringBackend:
+    """The backend keyring itself would choose, found more cheaply where that is safe.
+
+    `keyring.get_keyring()` loads every backend registered through entry points (Windows, macOS,
+    KWallet, libsecret, SecretService, chainer and any plugin: their modules and libraries stay in
+    memory) to pick the best one. On Linux with nothing configured that is the Secret Service whenever
+    its daemon answers on D-Bus (priority 5, above KWallet's 4.9 and libsecret's 4.8; where KWallet
+    answers too keyring would chain both, and this store only ever wrote to the first), so construct it
+    directly and hand it to keyring (`set_keyring`: later calls and keyring's own API get the same one).
+    PYTHON_KEYRING_BACKEND, a keyringrc.cfg, a backend set earlier, other systems, or a Secret Service
+    that does not answer all take keyring's own way, with its full choice. The caller still refuses
+    unsafe backends (`_refuse_unsafe`)."""
+    with _detect_lock:
+        if getattr(keyring.core, "_keyring_backend", None) is None and _secret_service_is_default():
+            from keyring.backends import SecretService
+
+            try:
+                SecretService.Keyring.priority  # noqa: B018 (viability: raises when the daemon is not there)
+            except Exception as exc:  # RuntimeError from keyring, or D-Bus errors
+                log.debug("no Secret Service (%s); letting keyring choose", exc)
+            else:
+                keyring.set_keyring(SecretService.Keyring())
+        return keyring.get_keyring()
+
+
+def _secret_service_is_default() -> bool:
+    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return False
+    from keyring.util import platform_
+
+    return not (platform_.config_root() / "keyringrc.cfg").exists()
 
 
 def _refuse_unsafe(backend: keyring.backend.KeyringBackend) -> None:
