@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from launcher.timeline import Timeline
 def run(settings: Any, options: argparse.Namespace) -> int:
     """Open the window; return the exit code (0 signed in or closed normally; see shell.EXIT_*)."""
     timeline = Timeline()
-    from launcher import e2e
     from launcher.paths import Paths
     from launcher.shell import Shell
 
@@ -45,9 +45,12 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     if timeline_file is not None:
         shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
     _apply_autostart_policy(settings)
-    driver = e2e.from_environment()
-    if driver is not None:
-        driver.attach(shell)
+    if os.environ.get("ROCKETCHAT_LAUNCHER_E2E"):  # the test-only driver: not even imported otherwise
+        from launcher import e2e
+
+        driver = e2e.from_environment()
+        if driver is not None:
+            driver.attach(shell)
     try:
         code = shell.run()
     finally:

@@ -116,7 +116,8 @@ def login_tick(
 ) -> str:
     """One look at the sign-in: report the page's sign-in state and, if asked and not yet signed in, make
     sure this document runs the in-page poster of `attempt` (a page load ends it; the next tick starts
-    it again). Returns {origin, onRocketChat, signedIn, posting, posted, ...} to Python; never the token."""
+    it again). A page found signed in gets its cover lifted in the same step (`lifted`). Returns
+    {origin, onRocketChat, signedIn, lifted, posting, posted, ...} to Python; never the token."""
     times = {
         "wait": round(wait_s * 1000),
         "interval": round(interval_s * 1000),
@@ -135,6 +136,7 @@ def login_tick(
   s.ready = document.readyState;
   s.resumeParam = location.search.indexOf('resumeToken=') >= 0;
   var running = window.__rcLauncherPoster;
+  if (s.signedIn && window.__rcLauncher) { window.__rcLauncher.hideCover(); s.lifted = true; }
   if (s.signedIn || !POST) {
     if (running && !running.stopped) running.stop();
   } else if (running && running.attempt === ATTEMPT && !running.stopped) {
@@ -161,7 +163,8 @@ def stop_login(rc_origin: str) -> str:
 
 def page_session(rc_origin: str, user_id: str) -> str:
     """Whether the page signed itself in (its own stored session) as `user_id`: Meteor.userId is that user
-    AND Rocket.Chat fired Custom_Script_Logged_In (seen by cover.js from document start). No token."""
+    AND Rocket.Chat fired Custom_Script_Logged_In (seen by cover.js from document start); if so the cover
+    is lifted in the same step. No token."""
     return (
         "(function (RC_ORIGIN, USER_ID) {"
         + _READ_STATE
@@ -169,9 +172,11 @@ def page_session(rc_origin: str, user_id: str) -> str:
   if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
   var s = __rclState(USER_ID, null);
   var seen = window.__rcLauncher || {};
+  var signedIn = s.userMatches && s.event && seen.early === true;
+  if (signedIn) seen.hideCover();
   return {origin: location.origin, onRocketChat: true, userMatches: s.userMatches, event: s.event,
           early: seen.early === true, loggedOut: seen.loggedOut === true, startedUp: seen.startedUp === true,
-          signedIn: s.userMatches && s.event && seen.early === true};
+          signedIn: signedIn, lifted: signedIn};
 })("""
         + json.dumps(rc_origin)
         + ", "

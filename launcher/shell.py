@@ -128,6 +128,7 @@ class Shell:
         self._page_watch: tuple[int, threading.Event] | None = None  # (episode, decided) of the watcher
         self._confirmed_gen: int | None = None  # the episode whose sign-in was confirmed
         self._attempts = 0
+        self._lifted = False  # the last attempt's script lifted the cover itself
 
     # ----------------------------------------------------------------- public surface
 
@@ -384,7 +385,7 @@ class Shell:
                 if isinstance(page, dict):
                     if page.get("signedIn"):
                         self._remember = True  # the mark exists only for a remembered sign-in
-                        self._confirmed(gen, "page-session", user_id)
+                        self._confirmed(gen, "page-session", user_id, lifted=bool(page.get("lifted")))
                         return
                     if not page.get("onRocketChat") and self._load_failed():
                         return
@@ -508,7 +509,7 @@ class Shell:
             outcome = self._attempt(gen, token, path)
             self.timeline.note(f"login_{path}", outcome)
             if outcome == "confirmed":
-                self._confirmed(gen, path)
+                self._confirmed(gen, path, lifted=self._lifted)
                 return
             if outcome in ("cancelled", "unreachable"):
                 if outcome == "unreachable":
@@ -562,6 +563,7 @@ class Shell:
             state = self._eval(script, timeout=1.0)  # a navigation can swallow the answer: do not stall
             if isinstance(state, dict):
                 if state.get("signedIn"):
+                    self._lifted = bool(state.get("lifted"))
                     return "confirmed"
                 if not state.get("onRocketChat") and self._load_failed():
                     return "unreachable"
@@ -585,9 +587,12 @@ class Shell:
 
     def _on_wake(self, what: str) -> None:
         self._wakeups.notify()
+        if what in _WAKE_MILESTONES:
+            self.timeline.mark(_WAKE_MILESTONES[what])
 
-    def _confirmed(self, gen: int, path: str, user_id: str | None = None) -> None:
-        """The page is signed in (once per episode: the watcher and the token path may both see it)."""
+    def _confirmed(self, gen: int, path: str, user_id: str | None = None, lifted: bool = False) -> None:
+        """The page is signed in (once per episode: the watcher and the token path may both see it).
+        `lifted`: the script that found it signed in lifted the cover already (one round trip less)."""
         with self._lock:
             if not self._current(gen) or self._confirmed_gen == gen or self._state != "signing-in":
                 return
@@ -595,10 +600,11 @@ class Shell:
             token = self._token
         if user_id is None and token is not None:
             user_id = token.user_id
+        if not lifted:
+            self._eval(injection.hide_cover(self.rc_origin))
+        self.timeline.mark("signin_confirmed")
         if self._qt is not None:
             self._qt.set_document_script(self._cover_source(cover=False))
-        self._eval(injection.hide_cover(self.rc_origin))
-        self.timeline.mark("signin_confirmed")
         self.timeline.note("login_path", path)
         self.login_path = path
         webstate.set_signed_in(self.paths, self._remember, user_id if self._remember else None)
@@ -886,6 +892,10 @@ class Shell:
 
     def _cover_source(self, cover: bool) -> str:
         return injection.cover_script(self.rc_origin, self.organization, cover)
+
+
+# cover.js's wake-ups worth a timeline milestone (when the page said so; the first one counts)
+_WAKE_MILESTONES = {"startup": "page_startup", "logged-in": "page_logged_in"}
 
 
 class _Wakeups:
