@@ -8,13 +8,14 @@ Passwords are never accepted as arguments: ``--password-stdin`` or an interactiv
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from launcher import APP_NAME, __version__
 from launcher.errors import ConfigError, CredentialStoreError, LauncherError
@@ -142,13 +143,27 @@ def _run_window(options: argparse.Namespace) -> int:
     settings = _load_settings(options)
     from launcher import app  # Qt and pywebview load only here
 
-    return int(app.run(settings, options) or 0)
+    _exit_now(int(app.run(settings, options) or 0))
 
 
 def _run_demo(options: argparse.Namespace) -> int:
     from launcher import demo
 
-    return int(demo.main(options) or 0)
+    _exit_now(int(demo.main(options) or 0))
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End the process once the window is gone and everything is written.
+
+    pywebview runs its own work (the JS-bridge set-up, the `start(func)` thread) in non-daemon threads; one
+    caught in `evaluate_js` when the window closes would keep a normal interpreter shutdown waiting forever,
+    so a closed window could leave a process behind. Logs and output are flushed first; nothing else is
+    left to run at this point."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def _run_config(options: argparse.Namespace) -> int:

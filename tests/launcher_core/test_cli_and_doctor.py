@@ -216,3 +216,22 @@ def test_doctor_admits_the_exact_origin(rc, profile: Paths):
     check, _ = _iframe_check(rc, profile)
 
     assert check.status == "ok"
+
+
+def test_the_window_path_exits_even_when_a_foreign_thread_is_stuck(tmp_path):
+    # pywebview runs its bridge set-up and the start() function in non-daemon threads; one caught in
+    # evaluate_js when the window closed kept the process alive after the window was gone (seen in the
+    # sign-out test). The window path must end the process with its exit code anyway, logs written.
+    log_file = tmp_path / "app.log"
+    code = (
+        "import logging, sys, threading\n"
+        "from launcher import cli\n"
+        f"logging.basicConfig(filename={str(log_file)!r}, level=logging.INFO)\n"
+        "threading.Thread(target=threading.Event().wait, name='stuck-like-pywebview').start()\n"
+        "logging.getLogger('launcher').info('window closed')\n"
+        "cli._exit_now(3)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+
+    assert completed.returncode == 3, completed.stderr
+    assert "window closed" in log_file.read_text(encoding="utf-8")
