@@ -306,7 +306,7 @@ class Desktop:
         shell = self.shell
         if not path or shell.state != "signed-in":
             return
-        if shell.login_path == "iframe-command":
+        if shell.commands_work():
             shell.evaluate(injection.open_room(shell.rc_origin, path))
         else:
             shell.load_rocketchat(path)

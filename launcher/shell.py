@@ -42,6 +42,8 @@ _log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1180, 780)
 EXIT_WHEN_READY_TIMEOUT_S = 90.0
+DESKTOP_WAIT_S = 15.0
+_SETTLED_STATES = ("signed-in", "signin", "error")
 _LOGO_MAX_BYTES = 1_000_000
 _LOGO_TYPES = {
     ".png": "image/png",
@@ -123,6 +125,7 @@ class Shell:
         self._closed = threading.Event()
         self._resolved = threading.Event()  # the first resume() has answered
         self._auto_submitted = False
+        self._settled = threading.Event()  # a state in _SETTLED_STATES was reached: the desktop parts start
         self._wakeups = _Wakeups()  # cover.js markers and page loads: the sign-in loops read the page then
         self._page_user: str | None = None  # the user id kept with the signed-in mark
         self._page_watch: tuple[int, threading.Event] | None = None  # (episode, decided) of the watcher
@@ -159,6 +162,8 @@ class Shell:
         on_rocketchat = webstate.expects_signed_in(self.paths)
         self._page_user = webstate.signed_in_user(self.paths) if on_rocketchat else None
         self._state = "signing-in" if on_rocketchat else "signin"
+        if not on_rocketchat:
+            self._settled.set()
         start_url = self.rc_url if on_rocketchat else navigation.local_page_url("signin.html")
 
         if self._qt is not None:
@@ -197,6 +202,7 @@ class Shell:
         events.shown += lambda: self.timeline.mark("window_shown")
         events.closed += self._closed.set
         events.closed += self._wakeups.notify
+        events.closed += self._settled.set
         events.before_show += self.desktop.before_show
         events.closing += self.desktop.on_closing
         if self._qt is None:
@@ -258,6 +264,20 @@ class Shell:
         if self._qt is None or self.window is None or self.window.native is None:
             return False
         return self._qt.trigger_menu_action(self.window.native, title)
+
+    def commands_work(self) -> bool:
+        """Whether Rocket.Chat takes iframe commands (`go`...): it took the launcher's login command, or,
+        signed in from its own session, its public settings say it would (unknown: False, so callers
+        load a URL instead, which always works)."""
+        if self.login_path == "iframe-command":
+            return True
+        if self.login_path != "page-session":
+            return False
+        configured = self.settings.login_strategy
+        if configured != "auto":
+            return configured == "iframe-command"
+        public = self._public if self._public_done.is_set() else None
+        return public is not None and strategy.command_can_work(public, self.rc_origin)
 
     # ----------------------------------------------------------------- bridge controller (local pages)
 
@@ -343,12 +363,17 @@ class Shell:
     # ----------------------------------------------------------------- worker side
 
     def _desktop_main(self) -> None:
-        """Tray, notifications, unread count and bring-forward: only once the window is on screen."""
+        """Bring-forward once the window is on screen; tray, notifications and the unread count once the
+        window settled (signed in, sign-in form or error page; at the latest after DESKTOP_WAIT_S): they
+        follow the signed-in Rocket.Chat, and starting them earlier (the tray is made on the Qt thread,
+        the unread poll reads the page) would compete with loading and signing in the page."""
         if self.window is None or not self.window.events.shown.wait(30) or self._closed.is_set():
             return
         if self._instance is not None:
             self._instance.listen(self.desktop.bring_forward)
-        self.desktop.start()
+        self._settled.wait(DESKTOP_WAIT_S)
+        if not self._closed.is_set():
+            self.desktop.start()
 
     def _worker_main(self) -> None:
         # Wait until the window exists (and the first URL is loading) before importing httpx/keyring.
@@ -704,6 +729,8 @@ class Shell:
             if not self._current(gen):
                 return
             self._state = state
+        if state in _SETTLED_STATES:
+            self._settled.set()
         _log.info("window state: %s", state)
         auto_submit_pending = self._auto_submit
         self._emit(state, info)

@@ -12,6 +12,12 @@
   if (window.top !== window || location.origin !== CONFIG.rcOrigin || window.__rcLauncher) return;
 
   var host = null;
+  var ring = null;
+  var spinTimer = null;
+  // The ring turns only when the cover stays longer than SPIN_AFTER_MS: a turning ring is repainted every
+  // frame (with a software renderer, about 15 MB more in the window's process and CPU taken from the page
+  // being signed in), and most sign-ins are over before a person would wonder whether anything happens.
+  var SPIN_AFTER_MS = 2000;
   var state = {
     loggedIn: false,
     loggedOut: false,
@@ -41,7 +47,7 @@
     '@media (prefers-color-scheme:dark){:host{background:#16181c;color:#e4e7ea}}' +
     '.box{text-align:center;padding:24px}' +
     '.ring{width:44px;height:44px;margin:0 auto 20px;border-radius:50%;border:4px solid rgba(29,116,245,.2);' +
-    'border-top-color:#1d74f5;animation:spin .9s linear infinite}' +
+    'border-top-color:#1d74f5}.ring.spin{animation:spin .9s linear infinite}' +
     'h1{font-size:20px;font-weight:650;margin:0 0 6px}p{margin:0;font-size:14px;opacity:.7}' +
     '@keyframes spin{to{transform:rotate(360deg)}}';
 
@@ -54,7 +60,7 @@
     style.textContent = CSS;
     var box = document.createElement('div');
     box.className = 'box';
-    var ring = document.createElement('div');
+    ring = document.createElement('div');
     ring.className = 'ring';
     var title = document.createElement('h1');
     title.textContent = 'Signing you in…';
@@ -69,6 +75,9 @@
     state.coverVisible = true;
     state.shownAt = state.shownAt || Date.now();
     host.style.opacity = '1';
+    if (spinTimer === null) {
+      spinTimer = setTimeout(function () { if (state.coverVisible && ring) ring.className = 'ring spin'; }, SPIN_AFTER_MS);
+    }
     var parent = document.documentElement;
     if (parent) { if (host.parentNode !== parent) parent.appendChild(host); return; }
     var observer = new MutationObserver(function () {
@@ -83,6 +92,8 @@
   function unmount() {
     if (state.coverVisible) state.hiddenAt = Date.now();
     state.coverVisible = false;
+    if (spinTimer !== null) { clearTimeout(spinTimer); spinTimer = null; }
+    if (ring) ring.className = 'ring';
     if (!host || !host.parentNode) return;
     host.style.opacity = '0';
     var leaving = host;

@@ -368,6 +368,9 @@ class FakeShell:
     def load_rocketchat(self, path: str) -> None:
         self.actions.append(f"open:{path}")
 
+    def commands_work(self) -> bool:
+        return self.login_path == "iframe-command"
+
     def sign_out(self) -> None:
         self.actions.append("sign-out")
 
