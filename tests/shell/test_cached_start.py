@@ -26,7 +26,7 @@ def _page_logins(launcher) -> list[dict]:
 
 def test_the_pages_own_session_is_confirmed_without_the_launchers_token(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_keeping_the_web_session()
     alice_id = launcher.stack.sandbox.user_id(ALICE.username)
     assert webstate.signed_in_user(launcher.paths) == alice_id  # kept with the mark at the first sign-in
     # resume() cannot produce a token now: none cached, and the organization is down
@@ -49,7 +49,7 @@ def test_the_pages_own_session_is_confirmed_without_the_launchers_token(make_lau
 
 def test_a_page_signed_in_as_another_user_is_not_accepted(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()  # the webview's stored session is alice's
+    launcher.sign_in_keeping_the_web_session()  # the webview's stored session is alice's
     sandbox = launcher.stack.sandbox
     sandbox.add_user(SandboxUser(username="bob", password="bob-throwaway-pw"))
     bob_id, bob_token = sandbox.login_token("bob")
@@ -70,7 +70,7 @@ def test_a_page_signed_in_as_another_user_is_not_accepted(make_launcher):
 
 def test_a_stored_session_rocketchat_rejects_gets_the_token_path(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_keeping_the_web_session()
     alice_id = launcher.stack.sandbox.user_id(ALICE.username)
     store = CredentialStore(launcher.paths.keyring_namespace)
     cached = store.load_token(launcher.stack.rocketchat_url)
