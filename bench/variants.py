@@ -197,7 +197,9 @@ class Runner:
         run_dir = self.workdir / "setup" / name
         run_dir.mkdir(parents=True, exist_ok=True)
         env = dict(self.env)
-        self._write_e2e_input(run_dir, env)
+        # keep_web_session: the returning profiles must really hold Rocket.Chat's web session, which
+        # Chromium writes to disk only seconds after the login (lost if the first run exits sooner)
+        self._write_e2e_input(run_dir, env, keep_web_session=True)
         timeline = run_dir / "timeline.json"
         result = self._execute(name, "setup", 0, self._launcher_argv(profile, timeline, False), env, timeline)
         if not result.ok:
@@ -261,13 +263,17 @@ class Runner:
         if remove:
             shutil.rmtree(profile, ignore_errors=True)
 
-    def _write_e2e_input(self, run_dir: Path, env: dict[str, str]) -> None:
+    def _write_e2e_input(self, run_dir: Path, env: dict[str, str], keep_web_session: bool = False) -> None:
         e2e = run_dir / "e2e"
         e2e.mkdir(parents=True, exist_ok=True)
         fill = {"username": BENCH_USER, "password": self.stack.password, "remember": True}
         (e2e / "input.json").write_text(json.dumps(fill), encoding="utf-8")
         (e2e / "input.json").chmod(0o600)
-        plan = {"finish_on": ["signed-in", "error", "signin-failed"], "timeout": RUN_TIMEOUT_S - 10}
+        plan = {
+            "finish_on": ["signed-in", "error", "signin-failed"],
+            "timeout": RUN_TIMEOUT_S - 10,
+            "keep_web_session": keep_web_session,
+        }
         (e2e / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
         env[_E2E_VAR] = str(e2e)
 

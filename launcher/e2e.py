@@ -9,7 +9,10 @@ and close the window when the plan says so. The test writes:
 - <dir>/plan.json (optional): {"finish_on": ["signed-in", "signin@2", ...], "timeout": 60,
   "after_signed_in": [{"do": "click-link", "url": ..., "target": "_blank"|"_self"},
                       {"do": "navigate", "url": ...}, {"do": "menu", "title": "Sign out"}],
-  "hold": true}
+  "hold": true, "keep_web_session": true}
+- With "keep_web_session", a run finishing on "signed-in" first waits until Chromium wrote Rocket.Chat's
+  login (the Meteor.loginToken key) to the profile's localStorage on disk: Chromium commits it seconds
+  after the write and loses it when the process ends first, and a returning profile should hold it.
 - With "hold", the run stays open once signed in and answers commands the test writes while it runs:
   <dir>/cmd-N.json (N = 1, 2, ...) -> <dir>/ans-N.json. Commands: {"do": "facts"} (window title,
   visibility, geometry, unread count, tray, notifications shown, page facts), {"do": "tray-icon",
@@ -114,6 +117,8 @@ class E2EDriver:
             return
         wanted = self.plan.get("finish_on", ["signed-in", "error"])
         if state in wanted or f"{state}@{self._seen[state]}" in wanted:
+            if state == "signed-in" and self.plan.get("keep_web_session"):
+                self._wait_for_stored_login()
             self._finish("finished", state)
 
     def _record(self, state: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +288,18 @@ class E2EDriver:
         self.report["final_state"] = state
         self._write()
         self._shell.request_exit(0 if result == "finished" else 3, f"e2e run {result}")
+
+    def _wait_for_stored_login(self, timeout: float = 30.0) -> None:
+        leveldb = self._shell.paths.webview_storage_dir / "Local Storage" / "leveldb"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for path in leveldb.iterdir() if leveldb.is_dir() else []:
+                with contextlib.suppress(OSError):
+                    if path.is_file() and b"Meteor.loginToken" in path.read_bytes():
+                        self.report["web_session_stored"] = True
+                        return
+            time.sleep(0.2)
+        self.report["web_session_stored"] = False
 
     def _watchdog(self) -> None:
         timeout = float(self.plan.get("timeout", 60))

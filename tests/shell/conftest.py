@@ -160,16 +160,10 @@ class Launcher:
         proc = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT)
         return self._collect(proc.returncode, proc.stdout, proc.stderr, directory, index, e2e)
 
-    def start(
-        self,
-        *,
-        plan: dict[str, Any] | None = None,
-        args: list[str] | None = None,
-        fill: dict[str, Any] | None = None,
-    ) -> LiveRun:
+    def start(self, *, plan: dict[str, Any] | None = None, args: list[str] | None = None) -> LiveRun:
         """Start the launcher and return while it runs; plan "hold" keeps it open for commands."""
         argv, env, directory, index = self._prepare(
-            fill, {"hold": True, "timeout": 90, **(plan or {})}, args, True
+            None, {"hold": True, "timeout": 90, **(plan or {})}, args, True
         )
         out, err = directory / "stdout.txt", directory / "stderr.txt"
         with out.open("w") as stdout, err.open("w") as stderr:
@@ -245,15 +239,12 @@ class Launcher:
         """First run through the form, kept open until Chromium wrote Rocket.Chat's login to the profile
         on disk (it commits localStorage seconds after a write, and not at all if the process ends first),
         so the next start finds the page's own stored session."""
-        live = self.start(fill={"username": ALICE.username, "password": ALICE.password, "remember": True})
-        live.wait_signed_in()
-        leveldb = self.paths.webview_storage_dir / "Local Storage" / "leveldb"
-        deadline = time.monotonic() + 30
-        while not _holds(leveldb, b"Meteor.loginToken"):
-            assert time.monotonic() < deadline, "Rocket.Chat's login never reached the profile on disk"
-            time.sleep(0.2)
-        run = live.finish()
-        assert run.returncode == 0 and "signed-in" in run.states, run.explain()
+        run = self.run(
+            fill={"username": ALICE.username, "password": ALICE.password, "remember": True},
+            plan={"finish_on": ["signed-in", "error", "signin-failed"], "keep_web_session": True},
+        )
+        assert run.report.get("final_state") == "signed-in", run.explain()
+        assert run.report.get("web_session_stored") is True, "Rocket.Chat's login never reached the disk"
         return run
 
     def drop_web_session(self) -> None:
@@ -276,18 +267,6 @@ class Launcher:
             script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{self.browser_log}"\n', encoding="utf-8")
             script.chmod(0o755)
         return script
-
-
-def _holds(folder: Path, needle: bytes) -> bool:
-    if not folder.is_dir():
-        return False
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and needle in path.read_bytes():
-                return True
-        except OSError:
-            pass
-    return False
 
 
 @pytest.fixture
