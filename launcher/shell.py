@@ -5,8 +5,9 @@ States: "starting" -> "signin" (local form) | "signing-in" (Rocket.Chat under th
 from worker threads; the Qt main thread only runs the window.
 
 Start path: the window is created first, on Rocket.Chat's URL when the profile holds a signed-in
-session (webstate mark) or on the sign-in page otherwise; only then does a worker import httpx and
-keyring and resume the sign-in, while the page loads (timeline: window_shown, page_loaded, token_ready).
+session (webstate mark) or on the sign-in page otherwise; only once that first page has loaded (at most
+WORKER_AFTER_S) does a worker import httpx and keyring and resume the sign-in, so the page's load does
+not share the 2 cores with it (timeline: window_shown, page_loaded, token_ready).
 With the mark, a watcher reads the page from the start beside resume(): when Rocket.Chat signs itself in
 from its own stored session as the user the mark names, that is confirmed at once (login path
 "page-session") and resume() finishes in the background, its token kept for later; the token is handed
@@ -43,6 +44,7 @@ _log = logging.getLogger(__name__)
 WINDOW_SIZE = (1180, 780)
 EXIT_WHEN_READY_TIMEOUT_S = 90.0
 DESKTOP_WAIT_S = 15.0
+WORKER_AFTER_S = 1.0
 _SETTLED_STATES = ("signed-in", "signin", "error")
 _LOGO_MAX_BYTES = 1_000_000
 _LOGO_TYPES = {
@@ -125,6 +127,7 @@ class Shell:
         self._closed = threading.Event()
         self._resolved = threading.Event()  # the first resume() has answered
         self._auto_submitted = False
+        self._first_load = threading.Event()  # the window's first page finished loading (or failed)
         self._settled = threading.Event()  # a state in _SETTLED_STATES was reached: the desktop parts start
         self._wakeups = _Wakeups()  # cover.js markers and page loads: the sign-in loops read the page then
         self._page_user: str | None = None  # the user id kept with the signed-in mark
@@ -392,6 +395,10 @@ class Shell:
                     name="page-session",
                     daemon=True,
                 ).start()
+        # The worker's imports and keyring work take ~200 ms of CPU; run beside the page's first load
+        # they slow it down by ~50 ms on 2 cores (docs/benchmark.md). Rocket.Chat needs the token only
+        # once its client started, after that load, so let the page load first (at most WORKER_AFTER_S).
+        self._first_load.wait(WORKER_AFTER_S)
         self._create_flow()
         self._resume(gen, on_signin_page=on_signin_page)
 
@@ -826,6 +833,7 @@ class Shell:
     def _on_page_load(self, url: str, ok: bool) -> None:
         with self._lock:
             self._last_load = (url, ok, time.monotonic())
+        self._first_load.set()
         self._wakeups.notify()
         if ok and navigation.is_rocketchat(url, self.rc_origin):
             self.timeline.mark("page_loaded")
