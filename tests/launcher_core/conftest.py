@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ from launcher.logsetup import setup_logging
 from launcher.paths import Paths
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 from rcsandbox.background import BackgroundServer
+from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
-from tokenservice.config import CookieSettings, ServiceAccount, TokenServiceConfig
-from tokenservice.directory import UsersFileDirectory
+from tokenservice.config import TokenServiceConfig
 from tokenservice.passwords import hash_password
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -166,16 +166,7 @@ def start_org(rc: Sandbox, users_file: Path) -> Iterator[Callable[..., Org]]:
     servers: list[BackgroundServer] = []
 
     def start(**overrides: Any) -> Org:
-        config = TokenServiceConfig(
-            rocketchat_url=rc.url,
-            service_account=ServiceAccount(username="admin", password="admin-pw"),
-            directory=UsersFileDirectory(users_file),
-            create_tokens_secret=CREATE_TOKENS_SECRET,
-            cookie=CookieSettings(secure=False, samesite="lax"),
-            connect_timeout=2.0,
-            request_timeout=5.0,
-        )
-        config = replace(config, **overrides)
+        config = token_service_config(rc.url, users_file, CREATE_TOKENS_SECRET, **overrides)
         server = BackgroundServer(create_app(config)).start()
         servers.append(server)
         return Org(url=server.url, server=server, config=config)

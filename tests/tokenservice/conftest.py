@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ import pytest
 
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 from rcsandbox.background import BackgroundServer
+from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
-from tokenservice.config import CookieSettings, ServiceAccount, TokenServiceConfig
-from tokenservice.directory import UsersFileDirectory
+from tokenservice.config import TokenServiceConfig
 from tokenservice.passwords import hash_password
 
 SECRET = "sandbox-create-tokens-secret"
@@ -99,17 +99,7 @@ class RunningService:
 
 
 def base_config(rc: Sandbox, users_file: Path, **overrides: Any) -> TokenServiceConfig:
-    config = TokenServiceConfig(
-        rocketchat_url=rc.url,
-        service_account=ServiceAccount(username="admin", password="admin-pw"),
-        directory=UsersFileDirectory(users_file),
-        create_tokens_secret=SECRET,
-        # Loopback http test origins are same-site, so Lax travels and Secure would be refused on http.
-        cookie=CookieSettings(secure=False, samesite="lax"),
-        connect_timeout=2.0,
-        request_timeout=5.0,
-    )
-    return replace(config, **overrides)
+    return token_service_config(rc.url, users_file, SECRET, **overrides)
 
 
 @pytest.fixture
