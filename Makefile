@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml | $(SYSTEM_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# tokenservice/, rcsandbox/ and devstack/ are not in the wheel: the venv finds them in this tree
+	$(BIN)/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "rocketchat_launcher_source_tree.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@touch $@
 
 venv: $(STAMP)

@@ -148,8 +148,8 @@ class BenchStack:
         the launcher's own client code and HTTP settings (a fresh connection each time, like a new
         process)."""
         from launcher.config import load_settings
-        from launcher.http import make_client
-        from launcher.orgclient import OrganizationClient
+        from launcher.signin.http import make_client
+        from launcher.signin.orgclient import OrganizationClient
 
         settings = load_settings(env={}, config_file=config_file, site_config_dirs=[])
         assert settings.organization is not None

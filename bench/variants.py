@@ -241,9 +241,9 @@ class Runner:
         """The keyring keeps the login but loses the token; the webview loses Rocket.Chat's session (its
         local and session storage and cookies) but keeps its caches and the launcher's signed-in mark, so
         the window opens on Rocket.Chat as for any returning user whose token ran out."""
-        from launcher import webstate
-        from launcher.credentials import CredentialStore
         from launcher.paths import Paths
+        from launcher.signin.credentials import CredentialStore
+        from launcher.window import webstate
 
         paths = Paths.under(profile)
         CredentialStore(paths.keyring_namespace).forget_token()
@@ -255,8 +255,8 @@ class Runner:
         webstate.set_signed_in(paths, True)
 
     def _forget_profile(self, profile: Path, remove: bool = True) -> None:
-        from launcher.credentials import CredentialStore
         from launcher.paths import Paths
+        from launcher.signin.credentials import CredentialStore
 
         with contextlib.suppress(Exception):
             CredentialStore(Paths.under(profile).keyring_namespace).clear()

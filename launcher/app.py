@@ -20,7 +20,7 @@ def run(settings: Any, options: argparse.Namespace) -> int:
     """Open the window; return the exit code (0 signed in or closed normally; see shell.EXIT_*)."""
     timeline = Timeline()
     from launcher.paths import Paths
-    from launcher.shell import Shell
+    from launcher.window.shell import Shell
 
     paths = getattr(options, "paths", None)
     if paths is None:
@@ -46,7 +46,7 @@ def run(settings: Any, options: argparse.Namespace) -> int:
         shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
     _apply_autostart_policy(settings)
     if os.environ.get("ROCKETCHAT_LAUNCHER_E2E"):  # the test-only driver: not even imported otherwise
-        from launcher import e2e
+        from launcher.testing import e2e_driver as e2e
 
         driver = e2e.from_environment()
         if driver is not None:
@@ -63,7 +63,7 @@ def run(settings: Any, options: argparse.Namespace) -> int:
 def _single_instance(data_dir: Path, exit_when_ready: bool) -> tuple[Any, int]:
     """(this profile's instance, 0), or (None, exit code) when another launcher runs it: that one was asked
     to bring its window forward (exit 0; 1 with --exit-when-ready, which did not sign anything in)."""
-    from launcher import single_instance
+    from launcher.system import single_instance
 
     try:
         instance = single_instance.acquire(data_dir)
@@ -85,7 +85,7 @@ def _apply_autostart_policy(settings: Any) -> None:
     made with `rocketchat-launcher autostart`, is left alone when the key is unset)."""
     if settings.autostart is None:
         return
-    from launcher.autostart import autostart_for_this_os, launcher_command
+    from launcher.system.autostart import autostart_for_this_os, launcher_command
 
     entry = autostart_for_this_os()
     try:

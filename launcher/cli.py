@@ -131,7 +131,7 @@ def _load_settings(options: argparse.Namespace, **kwargs: Any) -> Any:
 
 
 def _store(options: argparse.Namespace) -> Any:
-    from launcher.credentials import CredentialStore
+    from launcher.signin.credentials import CredentialStore
 
     return CredentialStore(options.paths.keyring_namespace)
 
@@ -147,7 +147,7 @@ def _run_window(options: argparse.Namespace) -> int:
 
 
 def _run_demo(options: argparse.Namespace) -> int:
-    from launcher import demo
+    from devstack import demo
 
     _exit_now(int(demo.main(options) or 0))
 
@@ -191,7 +191,7 @@ def _run_doctor(options: argparse.Namespace) -> int:
 
 
 def _run_autostart(options: argparse.Namespace) -> int:
-    from launcher.autostart import autostart_for_this_os, launcher_command
+    from launcher.system.autostart import autostart_for_this_os, launcher_command
 
     entry = autostart_for_this_os()
     if options.action == "status":
@@ -216,7 +216,7 @@ def _run_autostart(options: argparse.Namespace) -> int:
 
 
 def _run_sign_in(options: argparse.Namespace) -> int:
-    from launcher.signin import Failed, NeedsCredentials, SignedIn, SignInFlow
+    from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
 
     settings = _load_settings(options)
     store = _store(options)
@@ -265,7 +265,7 @@ def _read_password(options: argparse.Namespace, username: str) -> str | None:
 
 
 def _run_sign_out(options: argparse.Namespace) -> int:
-    from launcher.signin import SignInFlow
+    from launcher.signin.flow import SignInFlow
 
     store = _store(options)
     try:

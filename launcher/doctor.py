@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from launcher.config import Settings, load_settings
-from launcher.credentials import CredentialStore
 from launcher.errors import ConfigError, LauncherError
-from launcher.http import make_client
-from launcher.orgclient import OrganizationClient
 from launcher.origins import receive_origin_admits
 from launcher.paths import Paths
-from launcher.rcclient import RocketChatClient
-from launcher.signin import Failed, NeedsCredentials, SignedIn, SignInFlow
+from launcher.signin.credentials import CredentialStore
+from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
+from launcher.signin.http import make_client
+from launcher.signin.orgclient import OrganizationClient
+from launcher.signin.rcclient import RocketChatClient
 
 __all__ = ["Check", "exit_code", "format_json", "format_text", "run_checks"]
 

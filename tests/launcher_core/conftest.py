@@ -22,10 +22,10 @@ import keyring
 import pytest
 
 from launcher.config import Settings, load_settings
-from launcher.credentials import CredentialStore
-from launcher.http import make_client
 from launcher.logsetup import setup_logging
 from launcher.paths import Paths
+from launcher.signin.credentials import CredentialStore
+from launcher.signin.http import make_client
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 from rcsandbox.background import BackgroundServer
 from tests.support.token_service import token_service_config

@@ -8,9 +8,9 @@ import sys
 
 import httpx
 
-from launcher.credentials import CredentialStore
 from launcher.doctor import exit_code, format_text, run_checks
 from launcher.paths import Paths
+from launcher.signin.credentials import CredentialStore
 
 from .conftest import EMPLOYEES, REPO_ROOT, keyring_entry, to_toml
 

@@ -9,9 +9,9 @@ import pytest
 from keyring.backends import fail, null
 from keyring.errors import PasswordDeleteError, PasswordSetError
 
-from launcher.credentials import CHUNK_SIZE, CredentialStore
 from launcher.errors import KeyringUnavailable
-from launcher.tokens import OrgSession, RocketChatToken
+from launcher.signin.credentials import CHUNK_SIZE, CredentialStore
+from launcher.signin.tokens import OrgSession, RocketChatToken
 
 NO_KEYRING = (
     "No usable system keyring was found, so nothing can be remembered; on Linux start a Secret Service "

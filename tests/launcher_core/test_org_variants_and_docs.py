@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from launcher.config import KEYS, load_settings
-from launcher.signin import NeedsCredentials, SignedIn, SignInFlow
+from launcher.signin.flow import NeedsCredentials, SignedIn, SignInFlow
 from rcsandbox.background import BackgroundServer
 
 from .conftest import REPO_ROOT, keyring_entry

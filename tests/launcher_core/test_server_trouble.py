@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from launcher.signin import Failed, RocketChatToken, SignedIn, SignInFlow
+from launcher.signin.flow import Failed, RocketChatToken, SignedIn, SignInFlow
 from rcsandbox.background import BackgroundServer
 
 from .conftest import EMPLOYEES, keyring_entry

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from launcher.credentials import CredentialStore
-from launcher.signin import Failed, NeedsCredentials, SignedIn, SignInFlow
-from launcher.tokens import RocketChatToken
+from launcher.signin.credentials import CredentialStore
+from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
+from launcher.signin.tokens import RocketChatToken
 
 from .conftest import EMPLOYEES, RC_USERS, keyring_entry
 

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from launcher.errors import ServerUnreachable
-from launcher.http import make_client
-from launcher.rcclient import RocketChatClient
+from launcher.signin.http import make_client
+from launcher.signin.rcclient import RocketChatClient
 
 
 def _name(common_name: str) -> x509.Name:

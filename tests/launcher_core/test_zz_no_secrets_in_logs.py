@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from launcher.signin import Failed, NeedsCredentials, SignedIn, SignInFlow
+from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
 
 from .conftest import EMPLOYEES
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher.autostart import LinuxAutostart, MacAutostart, WindowsAutostart
+from launcher.system.autostart import LinuxAutostart, MacAutostart, WindowsAutostart
 
 
 def _validate_desktop_file(path: Path) -> None:

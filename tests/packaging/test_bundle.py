@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from launcher.credentials import CredentialStore
-from launcher.demo import DemoStack, DemoUser
+from devstack.demo import DemoStack, DemoUser
 from launcher.paths import Paths
+from launcher.signin.credentials import CredentialStore
 from tests.support.screenshots import assert_not_blank
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,11 +91,12 @@ def _run(
 def test_bundle_leaves_out_what_the_launcher_does_not_use(frozen_app: Path) -> None:
     internal = frozen_app.parent / "_internal"
     assert (internal / "webview" / "js").is_dir()
-    assert (internal / "launcher" / "assets" / "signin.html").is_file()
+    assert (internal / "launcher" / "web" / "signin.html").is_file()
     names = {path.name for path in internal.rglob("*")}
     for unwanted in (
         "tokenservice",
         "rcsandbox",
+        "devstack",
         "starlette",
         "uvicorn",
         "pytest",

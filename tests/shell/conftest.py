@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from launcher.demo import DemoStack, DemoUser
+from devstack.demo import DemoStack, DemoUser
 from launcher.paths import Paths
 from tests.support.screenshots import assert_not_blank
 
@@ -310,7 +310,7 @@ def make_launcher(tmp_path: Path, artifacts_dir: Path) -> Iterator[Callable[...,
 
 
 def _forget_keyring(paths: Paths) -> None:
-    from launcher.credentials import CredentialStore
+    from launcher.signin.credentials import CredentialStore
 
     CredentialStore(paths.keyring_namespace).clear()
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from launcher import webstate
-from launcher.credentials import CredentialStore
-from launcher.rcclient import RocketChatClient
-from launcher.tokens import RocketChatToken
+from launcher.signin.credentials import CredentialStore
+from launcher.signin.rcclient import RocketChatClient
+from launcher.signin.tokens import RocketChatToken
+from launcher.window import webstate
 from rcsandbox.config import SandboxUser
 from tests.shell.conftest import ALICE
 

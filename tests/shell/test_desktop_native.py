@@ -20,6 +20,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
+from launcher.web import ICON_PNG
+
 os.environ.setdefault("PYSTRAY_BACKEND", "dummy")  # before pystray is imported: no X11/GTK probing
 
 import pystray
@@ -29,16 +31,19 @@ from desktop_notifier.backends.dummy import DummyNotificationCenter
 from PIL import Image
 from webview.event import Event, EventContainer
 
-from launcher import badge_pillow, desktop, injection, navigation, window_state
-from launcher.notifications import Notification
-from launcher.notify_native import NativeNotifier, NotifierUnavailable
-from launcher.tray_pystray import PystrayTray
-from launcher.unread import NONE, Unread
-from launcher.window_state import Rect, WindowState
-from launcher.window_tracker import WindowTracker
+from launcher.desktop import integration as desktop
+from launcher.desktop import place as window_state
+from launcher.desktop.badge import windows_macos as badge_pillow
+from launcher.desktop.notifications import Notification
+from launcher.desktop.notify.windows_macos import NativeNotifier, NotifierUnavailable
+from launcher.desktop.place import Rect, WindowState
+from launcher.desktop.place_tracker import WindowTracker
+from launcher.desktop.tray.windows_macos import PystrayTray
+from launcher.desktop.unread import NONE, Unread
+from launcher.window import injection
 
 RC = "https://chat.example.test"
-ICON = navigation.ASSETS_DIR / "icon.png"
+ICON = ICON_PNG
 
 
 def wait_for(check, what: str, timeout: float = 5.0) -> Any:

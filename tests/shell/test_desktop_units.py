@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from launcher import notifications, single_instance, unread, window_state
-from launcher.unread import Unread
+from launcher.desktop import notifications, unread
+from launcher.desktop import place as window_state
+from launcher.desktop.unread import Unread
+from launcher.system import single_instance
 from tests.shell.conftest import REPO
 
 
@@ -126,7 +128,7 @@ def test_single_instance_answers_a_second_start_only_for_the_same_profile(tmp_pa
 
         # a real second process: it gets "ok" and leaves
         code = (
-            "import sys; from pathlib import Path; from launcher import single_instance as s;"
+            "import sys; from pathlib import Path; from launcher.system import single_instance as s;"
             f" sys.exit(0 if s.acquire(Path({str(tmp_path / 'a')!r})) is None else 5)"
         )
         shown.clear()
@@ -144,10 +146,10 @@ def test_the_badge_is_drawn_on_the_icon(tmp_path):
     from qtpy.QtGui import QColor, QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(["test", "-platform", "offscreen"])
-    from launcher import badge
-    from launcher.navigation import ASSETS_DIR
+    from launcher.desktop.badge import linux as badge
+    from launcher.web import ICON_PNG
 
-    base = badge.base_image(ASSETS_DIR / "icon.png")
+    base = badge.base_image(ICON_PNG)
     plain = badge.draw_badge(base, Unread())
     marked = badge.draw_badge(base, Unread(count=7))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from launcher.injection import cover_script, login_tick
+from launcher.window.injection import cover_script, login_tick
 
 pytestmark = [pytest.mark.gui]
 
@@ -79,7 +79,7 @@ def test_the_in_page_poster_posts_again_at_startup_to_rocketchat_only_and_stops_
 def test_desktop_script_keeps_rocketchat_events_for_the_launcher_only_in_its_origin(
     browser, sandbox, other_origin
 ):
-    from launcher.injection import desktop_drain, desktop_script
+    from launcher.window.injection import desktop_drain, desktop_script
 
     browser.add_init_script(desktop_script(sandbox.origin))
     browser.open(sandbox.url + "/home")

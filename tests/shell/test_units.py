@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from launcher import navigation, strategy, webstate
-from launcher.bridge import REFUSED, LauncherApi
-from launcher.injection import cover_script, login_tick
 from launcher.paths import Paths
-from launcher.renderer import backend_problem, renderer_problem
 from launcher.timeline import Timeline, process_start_epoch
+from launcher.window import navigation, strategy, webstate
+from launcher.window.bridge import REFUSED, LauncherApi
+from launcher.window.injection import cover_script, login_tick
+from launcher.window.renderer import backend_problem, renderer_problem
 
 RC = "https://chat.example.com"
 
@@ -250,7 +250,7 @@ def test_signed_in_mark_keeps_the_user_id_and_nothing_else(tmp_path: Path):
 
 
 def test_injected_sign_in_scripts_never_target_any_origin_but_rocketchats():
-    from launcher.injection import WAKE_MARKER, page_session, stop_login
+    from launcher.window.injection import WAKE_MARKER, page_session, stop_login
 
     tick = login_tick(RC, "tok", "uid", True, attempt="1.1")
     assert "postMessage(" in tick and tick.count("postMessage(") == 1
@@ -302,7 +302,7 @@ class _Token:
 def test_sign_in_sequence_with_a_faked_page(
     tmp_path, configured, public, outcomes, expected_paths, expected_state
 ):
-    from launcher.shell import Shell
+    from launcher.window.shell import Shell
 
     shell = Shell(_Settings(configured), Paths.under(tmp_path), Timeline())
     tried: list[str] = []

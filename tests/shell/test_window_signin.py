@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from launcher.credentials import CredentialStore
+from launcher.signin.credentials import CredentialStore
 from tests.shell.conftest import ALICE, ORGANIZATION
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from launcher import window_state
-from launcher.window_state import Rect, WindowState
+from launcher.desktop import place as window_state
+from launcher.desktop.place import Rect, WindowState
 
 
 class WindowTracker:

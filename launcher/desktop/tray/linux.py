@@ -13,8 +13,8 @@ from pathlib import Path
 
 from qtpy import QtGui, QtWidgets
 
-from launcher import badge
-from launcher.unread import NONE, Unread
+from launcher.desktop.badge import linux as badge
+from launcher.desktop.unread import NONE, Unread
 
 _log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from launcher.notifications import Notification
+from launcher.desktop.notifications import Notification
 
 _log = logging.getLogger(__name__)
 

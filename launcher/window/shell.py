@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from launcher import injection, navigation, strategy, webstate
-from launcher.bridge import LauncherApi
-from launcher.desktop import Desktop
+from launcher.desktop.integration import Desktop
 from launcher.paths import Paths
-from launcher.renderer import renderer_problem
 from launcher.timeline import Timeline
+from launcher.web import ICON_PNG
+from launcher.window import injection, navigation, strategy, webstate
+from launcher.window.bridge import LauncherApi
+from launcher.window.renderer import renderer_problem
 
 _log = logging.getLogger(__name__)
 
@@ -153,9 +154,9 @@ class Shell:
         gui = _choose_gui()
         if gui == "qt":
             try:
-                from launcher import qtwindow
+                from launcher.window.engines import qt as qtwindow
             except Exception as exc:  # ImportError, or OSError for a missing system library
-                from launcher.renderer import backend_problem
+                from launcher.window.renderer import backend_problem
 
                 return self._finish(EXIT_BACKEND, backend_problem(exc))
             self._qt = qtwindow
@@ -219,7 +220,7 @@ class Shell:
                 [MenuAction("Reload", self.reload), MenuSeparator(), MenuAction("Sign out", self.sign_out)],
             ),
         ]
-        icon = navigation.ASSETS_DIR / "icon.png"
+        icon = ICON_PNG
         if self.exit_when_ready:
             threading.Thread(target=self._exit_watchdog, name="exit-watchdog", daemon=True).start()
         threading.Thread(target=self._dispatch, name="state-listeners", daemon=True).start()
@@ -304,7 +305,7 @@ class Shell:
             return context
 
     def submit_credentials(self, username: str, password: str, remember: bool) -> dict[str, Any]:
-        from launcher.signin import Failed, NeedsCredentials, SignedIn
+        from launcher.signin.flow import Failed, NeedsCredentials, SignedIn
 
         username = username.strip()
         if not username or not password:
@@ -442,8 +443,8 @@ class Shell:
 
     def _create_flow(self) -> None:
         try:
-            from launcher.credentials import CredentialStore
-            from launcher.signin import SignInFlow
+            from launcher.signin.credentials import CredentialStore
+            from launcher.signin.flow import SignInFlow
 
             store = CredentialStore(namespace=self.paths.keyring_namespace)
             self._flow = SignInFlow(self.settings, store)
@@ -473,7 +474,7 @@ class Shell:
         if self.settings.login_strategy == "auto":
             self._public_done.clear()
             threading.Thread(target=self._fetch_public_settings, name="public-settings", daemon=True).start()
-        from launcher.signin import Failed, NeedsCredentials, SignedIn
+        from launcher.signin.flow import Failed, NeedsCredentials, SignedIn
 
         try:
             result = flow.resume()
@@ -647,7 +648,7 @@ class Shell:
         expiry (RC §7), so only the page notices: get a fresh token once (flow.refresh: the stored login),
         then give up with a message that says what is wrong."""
         from launcher.errors import TokenRejected
-        from launcher.signin import Failed, NeedsCredentials, SignedIn
+        from launcher.signin.flow import Failed, NeedsCredentials, SignedIn
 
         if not refreshed:
             result = self._flow.refresh()

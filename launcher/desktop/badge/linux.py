@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qtpy import QtCore, QtGui
 
-from launcher.unread import Unread
+from launcher.desktop.unread import Unread
 
 ICON_SIZE = 64
 BADGE_COLOR = "#e11d48"  # a red that reads on light and dark panels

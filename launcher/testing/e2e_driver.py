@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from launcher.navigation import redact
+from launcher.window.navigation import redact
 
 ENV_VAR = "ROCKETCHAT_LAUNCHER_E2E"
 

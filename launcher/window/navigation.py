@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import webbrowser
-from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from launcher.origins import origin_of
+from launcher.web import WEB_DIR
 
 Destination = Literal["local", "rocketchat", "external", "blocked"]
 
-ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
 _log = logging.getLogger(__name__)
 _EXTERNAL_SCHEMES = {"http", "https", "mailto"}
@@ -25,7 +24,7 @@ _EXTERNAL_SCHEMES = {"http", "https", "mailto"}
 
 def assets_base_url() -> str:
     """file:// URL of the assets folder, with a trailing slash (the prefix every local page has)."""
-    return ASSETS_DIR.as_uri() + "/"
+    return WEB_DIR.as_uri() + "/"
 
 
 def local_page_url(name: str) -> str:

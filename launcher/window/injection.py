@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from launcher.navigation import ASSETS_DIR
+from launcher.web import WEB_DIR
 
-_COVER_TEMPLATE = ASSETS_DIR / "cover.js"
+_COVER_TEMPLATE = WEB_DIR / "cover.js"
 _CONFIG_LINE = 'var CONFIG = {"rcOrigin": "", "organization": "", "cover": false};  /*@CONFIG@*/'
 
 
@@ -229,7 +229,7 @@ def sign_out(rc_origin: str) -> str:
     )
 
 
-_DESKTOP_TEMPLATE = ASSETS_DIR / "desktop.js"
+_DESKTOP_TEMPLATE = WEB_DIR / "desktop.js"
 _DESKTOP_CONFIG_LINE = 'var CONFIG = {"rcOrigin": ""};  /*@CONFIG@*/'
 
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from launcher import navigation
+from launcher.window import navigation
 
 _log = logging.getLogger(__name__)
 

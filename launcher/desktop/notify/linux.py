@@ -24,7 +24,7 @@ from jeepney import (
 )
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
-from launcher.notifications import Notification, escape_markup
+from launcher.desktop.notifications import Notification, escape_markup
 
 _log = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 
-from launcher._jsonpath import MISSING, lookup
-from launcher._responses import capitalized, host_of, rate_limited, server_message, unexpected_status
 from launcher.config import OrganizationApi
 from launcher.errors import InvalidCredentials, SessionRejected, UnexpectedResponse
-from launcher.http import json_object, send
 from launcher.redaction import register_secret
-from launcher.tokens import OrgSession, RocketChatToken
+from launcher.signin._jsonpath import MISSING, lookup
+from launcher.signin._responses import capitalized, host_of, rate_limited, server_message, unexpected_status
+from launcher.signin.http import json_object, send
+from launcher.signin.tokens import OrgSession, RocketChatToken
 
 __all__ = ["SERVER", "OrganizationClient"]
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from launcher._jsonpath import MISSING, lookup
-from launcher._responses import capitalized, host_of, rate_limited, unexpected_status
 from launcher.errors import InvalidCredentials, LauncherError, TokenRejected, UnexpectedResponse
-from launcher.http import json_object, make_client, send
 from launcher.redaction import register_secret
-from launcher.tokens import RocketChatToken
+from launcher.signin._jsonpath import MISSING, lookup
+from launcher.signin._responses import capitalized, host_of, rate_limited, unexpected_status
+from launcher.signin.http import json_object, make_client, send
+from launcher.signin.tokens import RocketChatToken
 
 __all__ = ["SERVER", "RocketChatClient"]
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from launcher import badge_pillow
-from launcher.unread import NONE, Unread
+from launcher.desktop.badge import windows_macos as badge_pillow
+from launcher.desktop.unread import NONE, Unread
 
 _log = logging.getLogger(__name__)
 

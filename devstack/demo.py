@@ -183,7 +183,7 @@ def main(options: argparse.Namespace) -> int:
 def _forget(paths: Any) -> None:
     """Remove the throw-away keyring entries (the profile folder goes with the temporary directory)."""
     try:
-        from launcher.credentials import CredentialStore
+        from launcher.signin.credentials import CredentialStore
 
         CredentialStore(paths.keyring_namespace).clear()
     except Exception as exc:

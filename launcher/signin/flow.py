@@ -20,7 +20,6 @@ from typing import Literal, TypeVar
 import httpx
 
 from launcher.config import Settings
-from launcher.credentials import CredentialStore
 from launcher.errors import (
     CredentialStoreError,
     InvalidCredentials,
@@ -29,12 +28,13 @@ from launcher.errors import (
     TokenRejected,
     UnexpectedResponse,
 )
-from launcher.http import make_client
-from launcher.orgclient import SERVER as ORG_SERVER
-from launcher.orgclient import OrganizationClient
-from launcher.rcclient import RocketChatClient
 from launcher.redaction import register_secret
-from launcher.tokens import OrgSession, RocketChatToken
+from launcher.signin.credentials import CredentialStore
+from launcher.signin.http import make_client
+from launcher.signin.orgclient import SERVER as ORG_SERVER
+from launcher.signin.orgclient import OrganizationClient
+from launcher.signin.rcclient import RocketChatClient
+from launcher.signin.tokens import OrgSession, RocketChatToken
 
 __all__ = ["Failed", "NeedsCredentials", "Outcome", "RocketChatToken", "SignInFlow", "SignedIn"]
 

@@ -33,7 +33,7 @@ from keyring.backends import chainer, fail, null
 from launcher import APP_NAME
 from launcher.errors import CredentialStoreError, KeyringLockedError, KeyringUnavailable
 from launcher.redaction import register_secret
-from launcher.tokens import OrgSession, RocketChatToken
+from launcher.signin.tokens import OrgSession, RocketChatToken
 
 __all__ = ["CHUNK_SIZE", "CredentialStore", "StoredLogin"]
 

@@ -19,9 +19,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from launcher import injection, navigation, notifications, unread, window_state
-from launcher.unread import NONE, Unread
-from launcher.window_tracker import WindowTracker
+from launcher.desktop import notifications, unread
+from launcher.desktop import place as window_state
+from launcher.desktop.place_tracker import WindowTracker
+from launcher.desktop.unread import NONE, Unread
+from launcher.web import ICON_PNG
+from launcher.window import injection
 
 _log = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ class Desktop:
             if fitted.maximized and not self.shell.start_minimized:
                 window.maximized = True
         if self.shell.start_minimized and self._tray_wanted:
-            from launcher.tray import tray_available
+            from launcher.desktop.tray.linux import tray_available
 
             if tray_available():
                 window.minimized = False
@@ -131,18 +134,18 @@ class Desktop:
         native = self.shell.window.native
         if native is None:
             return
-        from launcher.shortcuts import Shortcuts
+        from launcher.desktop.shortcuts import Shortcuts
 
         self._shortcuts = Shortcuts(native, self.shell.reload)
         if not self._tray_wanted:
             return
-        from launcher.tray import Tray, tray_available
+        from launcher.desktop.tray.linux import Tray, tray_available
 
         if not tray_available():
             _log.info("no system tray on this desktop: closing the window quits")
             return
         self.tray = Tray(
-            navigation.ASSETS_DIR / "icon.png",
+            ICON_PNG,
             self.shell.organization,
             on_open=self.bring_forward,
             on_sign_out=self._tray_sign_out,
@@ -163,11 +166,11 @@ class Desktop:
         """Windows' notification area or macOS's menu bar, through pystray (no Qt there)."""
         if not self._tray_wanted or not _native_tray_available():
             return
-        from launcher.tray_pystray import PystrayTray
+        from launcher.desktop.tray.windows_macos import PystrayTray
 
         try:
             tray = PystrayTray(
-                navigation.ASSETS_DIR / "icon.png",
+                ICON_PNG,
                 self.shell.organization,
                 on_open=self.bring_forward,
                 on_sign_out=self._tray_sign_out,
@@ -183,16 +186,16 @@ class Desktop:
         try:
             system = _platform()
             if system.startswith("linux"):
-                from launcher.notify_dbus import DBusNotifier
+                from launcher.desktop.notify.linux import DBusNotifier
 
                 self.notifier = DBusNotifier(self.shell.organization, on_click=self._clicked)
             elif system in ("win32", "darwin"):
-                from launcher.notify_native import NativeNotifier
+                from launcher.desktop.notify.windows_macos import NativeNotifier
 
                 self.notifier = NativeNotifier(
                     self.shell.organization,
                     on_click=self._clicked,
-                    app_icon=navigation.ASSETS_DIR / "icon.png",
+                    app_icon=ICON_PNG,
                 )
         except Exception as exc:
             _log.info("desktop notifications are off: %s", exc)
@@ -271,7 +274,7 @@ class Desktop:
             return self._avatars[username]
         path: str | None = None
         try:
-            from launcher.http import make_client
+            from launcher.signin.http import make_client
 
             with make_client(self.shell.settings) as client:
                 answer = client.get(f"{self.shell.rc_url}/avatar/{username}", timeout=2.0)
@@ -428,7 +431,7 @@ def _platform() -> str:
 
 def _native_tray_available() -> bool:
     try:
-        from launcher.tray_pystray import tray_available
+        from launcher.desktop.tray.windows_macos import tray_available
     except ImportError:  # a build without it (the Linux bundle)
         return False
     return tray_available()

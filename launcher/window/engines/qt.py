@@ -18,7 +18,7 @@ import webview.platforms.qt as _qt
 from qtpy import QtCore
 from qtpy.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
-from launcher import navigation
+from launcher.window import navigation
 
 _log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from launcher.unread import Unread
+from launcher.desktop.unread import Unread
 
 # the values of launcher.badge, which imports Qt and so cannot be imported here
 ICON_SIZE = 64

@@ -1,0 +1,1 @@
+"""Native desktop notifications: freedesktop D-Bus on Linux, desktop-notifier on Windows and macOS."""

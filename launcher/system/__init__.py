@@ -1,0 +1,1 @@
+"""What the launcher does with the operating system outside its window: start at login, one instance."""
