@@ -2,7 +2,8 @@
 
 Flow 1: the launcher signs in (`POST /api/login`), then fetches a Rocket.Chat token with the bearer
 (`/api/rocketchat/token`). Flow 2: Rocket.Chat's own web client calls `/api/rocketchat/iframe-auth` with the
-browser's cookie and shows `/login` when that answers 401 (RC §4).
+browser's cookie and shows `/login` (its Accounts_iframe_url) in place of its own login form when that
+answers 401.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .cors import CorsPolicy
 from .directory import Employee
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, Session, SessionError, SessionStore
-from .throttle import LoginThrottle
+from .throttle import LoginThrottle, Throttled
 from .tokens import TokenBroker
 
 __all__ = ["create_app"]
@@ -123,8 +124,10 @@ async def _login(request: Request) -> Response:
         return _error(400, "invalid_request", "The username or password is too long.")
 
     address = _client_address(request)
-    wait = service.throttle.retry_after(username, address)
-    if wait is not None:
+    try:
+        attempt = await service.throttle.reserve(username, address)
+    except Throttled as exc:
+        wait = exc.retry_after
         log.warning("login throttled user=%s client=%s retry_after=%ds", _loggable(username), address, wait)
         return JSONResponse(
             {
@@ -136,13 +139,17 @@ async def _login(request: Request) -> Response:
             headers={"Retry-After": str(wait), **_NO_STORE},
         )
 
-    employee = await service.config.directory.authenticate(username, password)
+    try:
+        employee = await service.config.directory.authenticate(username, password)
+    except BaseException:
+        service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
+        raise
     if employee is None:
-        service.throttle.failed(username, address)
+        service.throttle.failed(attempt)
         log.info("login failed user=%s client=%s", _loggable(username), address)
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
-    service.throttle.succeeded(username)
+    service.throttle.succeeded(attempt)
     token, _session = service.sessions.create(employee)
     log.info("login ok user=%s client=%s", employee.username, address)
     response = JSONResponse(
@@ -212,7 +219,8 @@ async def _rocketchat_token(request: Request) -> Response:
 
 
 async def _iframe_auth(request: Request) -> Response:
-    """Flow 2: Rocket.Chat's web client asks, with the browser's cookie, for `{loginToken}` (RC §4.2)."""
+    """Flow 2: Rocket.Chat's web client asks, with the browser's cookie, for `{loginToken}`, which it then
+    uses for a resume login."""
     service = _service(request)
     cors = service.cors
     if request.method == "OPTIONS":

@@ -3,17 +3,23 @@
 Per username stops guessing one employee's password from many addresses; per address stops one client
 spraying many usernames. Both are sliding windows of failure times; a successful login clears the
 username's failures (not the address's, so a spraying client cannot launder them with one good account).
+
+An attempt is reserved before the (slow, awaited) password check and counts as a pending failure until
+it is settled, so concurrent guesses cannot all pass the check that runs before any of them has failed.
+An attempt held back only by pending ones waits (a bounded time) for them to settle instead of being
+refused, so a burst of right passwords still gets in while a burst of guesses gets no more than the limit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 
-__all__ = ["LoginThrottle", "ThrottleSettings"]
+__all__ = ["Attempt", "LoginThrottle", "ThrottleSettings", "Throttled"]
 
 
 @dataclass(frozen=True)
@@ -23,60 +29,133 @@ class ThrottleSettings:
     window: float = 900.0  # seconds over which failures count
 
 
-class LoginThrottle:
-    """Decides whether a login attempt may proceed; `retry_after` is whole seconds until it may."""
+class Throttled(Exception):
+    """The attempt may not go ahead; `retry_after` is whole seconds until it may."""
 
-    def __init__(self, settings: ThrottleSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Attempt:
+    """A reserved login attempt; settle it exactly once with `failed`, `succeeded` or `release`."""
+
+    username: str
+    address: str
+    keys: tuple[tuple[str, Hashable], ...] = field(default=())
+    settled: bool = False
+
+
+@dataclass
+class _Window:
+    failures: deque[float] = field(default_factory=deque)
+    pending: int = 0
+
+
+class LoginThrottle:
+    """Decides whether a login attempt may proceed, and remembers how attempts ended."""
+
+    def __init__(
+        self,
+        settings: ThrottleSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_queue_wait: float = 10.0,
+    ) -> None:
         self.settings = settings
         self._clock = clock
-        self._by_user: dict[str, deque[float]] = {}
-        self._by_address: dict[str, deque[float]] = {}
+        self._max_queue_wait = max_queue_wait
+        self._tables: dict[str, dict[Hashable, _Window]] = {"user": {}, "address": {}}
+        self._settled = asyncio.Event()  # set (and replaced) whenever a reservation is settled
 
-    def retry_after(self, username: str, address: str) -> int | None:
-        """None if the attempt may go ahead, else the number of seconds to wait."""
-        now = self._clock()
-        waits = [
-            _wait(
-                self._by_user, username.casefold(), self.settings.max_failures_per_username, now, self._win
-            ),
-            _wait(self._by_address, address, self.settings.max_failures_per_address, now, self._win),
-        ]
-        worst = max((w for w in waits if w is not None), default=None)
-        return None if worst is None else max(1, math.ceil(worst))
+    async def reserve(self, username: str, address: str) -> Attempt:
+        """Reserve an attempt before checking the password; raises Throttled when it may not go ahead."""
+        limits = {
+            ("user", username.casefold()): self.settings.max_failures_per_username,
+            ("address", address): self.settings.max_failures_per_address,
+        }
+        try:
+            await asyncio.wait_for(self._take_room(limits), self._max_queue_wait)
+        except TimeoutError:
+            raise Throttled(1) from None  # the attempts ahead of this one are taking unusually long
+        return Attempt(username=username, address=address, keys=tuple(limits))
 
-    def failed(self, username: str, address: str) -> None:
+    async def _take_room(self, limits: dict[tuple[str, Hashable], int]) -> None:
+        while True:
+            now = self._clock()
+            waits = [self._wait(table, key, limit, now) for (table, key), limit in limits.items()]
+            worst = max((w for w in waits if w is not None), default=None)
+            if worst is None:
+                # Counted in the same step as the check, with no await in between: no race.
+                for table, key in limits:
+                    self._tables[table].setdefault(key, _Window()).pending += 1
+                return
+            if worst > 0:
+                raise Throttled(max(1, math.ceil(worst)))
+            await self._settled.wait()  # held only by attempts still being checked
+
+    def failed(self, attempt: Attempt) -> None:
+        """The password was wrong (or unusable): the reservation becomes a failure."""
         now = self._clock()
-        self._by_user.setdefault(username.casefold(), deque()).append(now)
-        self._by_address.setdefault(address, deque()).append(now)
-        if len(self._by_user) + len(self._by_address) > 10_000:
+        for table, key in self._settle(attempt):
+            self._tables[table].setdefault(key, _Window()).failures.append(now)
+        if sum(len(t) for t in self._tables.values()) > 10_000:
             self._sweep(now)
 
-    def succeeded(self, username: str) -> None:
-        self._by_user.pop(username.casefold(), None)
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: drop the reservation and the username's failures."""
+        self._settle(attempt)
+        window = self._tables["user"].get(attempt.username.casefold())
+        if window is not None:
+            window.failures.clear()
+            self._drop_if_empty("user", attempt.username.casefold())
 
-    @property
-    def _win(self) -> float:
-        return self.settings.window
+    def release(self, attempt: Attempt) -> None:
+        """The check did not finish (an error): drop the reservation without counting anything."""
+        self._settle(attempt)
+
+    def _settle(self, attempt: Attempt) -> tuple[tuple[str, Hashable], ...]:
+        if attempt.settled:
+            return ()
+        attempt.settled = True
+        for table, key in attempt.keys:
+            window = self._tables[table].get(key)
+            if window is not None and window.pending > 0:
+                window.pending -= 1
+        for table, key in attempt.keys:
+            self._drop_if_empty(table, key)
+        self._settled.set()
+        self._settled = asyncio.Event()
+        return attempt.keys
+
+    def _wait(self, table: str, key: Hashable, limit: int, now: float) -> float | None:
+        """None if there is room; seconds until recorded failures leave the window; 0 if only pending
+        attempts are in the way."""
+        window = self._tables[table].get(key)
+        if window is None:
+            return None
+        _prune(window.failures, now, self.settings.window)
+        failures = window.failures
+        if len(failures) + window.pending < limit:
+            return None
+        if len(failures) < limit:
+            return 0.0  # the pending attempts may yet succeed; wait for them to settle
+        # Blocked until enough of the oldest failures leave the window to get back under the limit.
+        return failures[len(failures) - limit] + self.settings.window - now
+
+    def _drop_if_empty(self, table: str, key: Hashable) -> None:
+        window = self._tables[table].get(key)
+        if window is not None and not window.failures and not window.pending:
+            del self._tables[table][key]
 
     def _sweep(self, now: float) -> None:
-        for table in (self._by_user, self._by_address):
+        for name, table in self._tables.items():
             for key in list(table):
-                _prune(table[key], now, self._win)
-                if not table[key]:
-                    del table[key]
+                _prune(table[key].failures, now, self.settings.window)
+                self._drop_if_empty(name, key)
 
 
 def _prune(times: deque[float], now: float, window: float) -> None:
     while times and times[0] <= now - window:
         times.popleft()
-
-
-def _wait(table: dict[str, deque[float]], key: str, limit: int, now: float, window: float) -> float | None:
-    times = table.get(key)
-    if not times:
-        return None
-    _prune(times, now, window)
-    if len(times) < limit:
-        return None
-    # Blocked until enough of the oldest failures leave the window to get back under the limit.
-    return times[len(times) - limit] + window - now
