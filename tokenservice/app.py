@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .bodies import BodyError, read_json
 from .config import TokenServiceConfig
 from .cors import CorsPolicy
 from .directory import Employee
@@ -112,9 +113,10 @@ async def _login(request: Request) -> Response:
     if content_type != "application/json":
         return _error(400, "invalid_request", "Send the username and password as a JSON object.")
     try:
-        body = await request.json()
-    except ValueError:
-        return _error(400, "invalid_request", "The request body is not valid JSON.")
+        body = await read_json(request)
+    except BodyError as exc:
+        log.info("login refused client=%s: %s", _client_address(request), exc)
+        return _body_error(exc)
     username = body.get("username") if isinstance(body, dict) else None
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(username, str) or not isinstance(password, str) or not username.strip() or not password:
@@ -307,6 +309,14 @@ def _loggable(username: str) -> str:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _body_error(exc: BodyError) -> JSONResponse:
+    response = _error(exc.status, exc.code, _sentence(str(exc)))
+    if exc.status != 400:
+        # The rest of the body was never read, so the connection cannot carry another request.
+        response.headers["Connection"] = "close"
+    return response
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
