@@ -141,6 +141,11 @@ async def _login(request: Request) -> Response:
             headers={"Retry-After": str(wait), **_NO_STORE},
         )
 
+    if not (_encodable(username) and _encodable(password)):
+        # JSON can carry lone surrogates (an escaped \ud800) that have no UTF-8 form; still a guess.
+        service.throttle.failed(attempt)
+        log.info("login refused user=%s client=%s: not valid text", _loggable(username), address)
+        return _error(400, "invalid_request", "The username or password is not valid text.")
     try:
         employee = await service.config.directory.authenticate(username, password)
     except BaseException:
@@ -300,6 +305,14 @@ def _bearer(request: Request) -> str | None:
 
 def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _loggable(username: str) -> str:

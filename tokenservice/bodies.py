@@ -26,7 +26,7 @@ class BodyError(Exception):
 
 
 class InvalidBody(BodyError):
-    """Not JSON, or a malformed `Content-Length`."""
+    """Not JSON (or JSON nested deeper than the parser recurses), or a malformed `Content-Length`."""
 
 
 class BodyTooLarge(BodyError):
@@ -47,6 +47,8 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
     raw = await _read_capped(request, limit)
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise InvalidBody("the request body is JSON nested too deeply") from None
     except ValueError:
         raise InvalidBody("the request body is not valid JSON") from None
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tokenservice.config import CookieSettings
 from tokenservice.directory import UsersFileDirectory
@@ -179,3 +181,47 @@ def test_removed_employee_loses_access(start_service: Callable[..., RunningServi
     assert resp.status_code == 401
     assert resp.json()["error"] == "invalid_session"
     assert "no longer in the employee directory" in resp.json()["message"]
+
+
+def _server_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("tokenservice") and r.threadName != "MainThread"]
+
+
+def test_deeply_nested_json_is_a_400_logged_in_one_line(
+    service: RunningService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="tokenservice")
+    depth = 4000  # deeper than the JSON parser can recurse, still under the body cap
+    resp = httpx.post(
+        f"{service.url}/api/login",
+        content=b"[" * depth + b"]" * depth,
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "invalid_request"
+    records = _server_records(caplog)
+    assert [r.levelno for r in records] == [logging.INFO]
+    assert records[0].exc_info is None and "\n" not in records[0].getMessage()
+
+
+def test_a_password_that_is_not_valid_text_is_a_400_and_a_failed_attempt(
+    start_service: Callable[..., RunningService], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="tokenservice")
+    service = start_service(
+        throttle=ThrottleSettings(max_failures_per_username=2, max_failures_per_address=100, window=60)
+    )
+    # A lone surrogate, escaped in JSON: valid JSON, but no UTF-8 encoding exists for it.
+    lone_surrogate = b'{"username": "alice", "password": "pw\\ud800"}'
+    for _ in range(2):
+        resp = httpx.post(
+            f"{service.url}/api/login", content=lone_surrogate, headers={"Content-Type": "application/json"}
+        )
+        assert resp.status_code == 400
+        assert resp.json()["error"] == "invalid_request"
+
+    assert service.login("alice").status_code == 429  # both counted toward the throttle
+    records = _server_records(caplog)
+    assert not [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
+    assert all("\n" not in r.getMessage() for r in records)
