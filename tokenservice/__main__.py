@@ -67,6 +67,10 @@ def _serve(config_path: str, args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=config.forwarded_allow_ips,
         log_level="info",
+        # Slow and idle clients (the body timeout itself is the app's: see bodies.py).
+        timeout_keep_alive=config.keep_alive_timeout,
+        limit_concurrency=config.limit_concurrency,
+        timeout_graceful_shutdown=config.graceful_shutdown_timeout,
     )
     return 0
 

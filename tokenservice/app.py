@@ -113,7 +113,7 @@ async def _login(request: Request) -> Response:
     if content_type != "application/json":
         return _error(400, "invalid_request", "Send the username and password as a JSON object.")
     try:
-        body = await read_json(request)
+        body = await read_json(request, timeout=service.config.body_timeout)
     except BodyError as exc:
         log.info("login refused client=%s: %s", _client_address(request), exc)
         return _body_error(exc)

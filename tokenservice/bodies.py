@@ -1,19 +1,21 @@
-"""Reading JSON request bodies, bounded in size.
+"""Reading JSON request bodies, bounded in size and in time.
 
 Why: `/api/login` is unauthenticated, and reading whatever it is sent let anyone grow the process (a 50 MB
-body raised it to 208 MB). The cap is checked against `Content-Length` before anything is read, and again
-while a chunked body streams in: reading stops at the first chunk past it. Every endpoint that reads a
-body goes through `read_json`.
+body raised it to 208 MB) or hold a connection by dripping a body byte by byte. The cap is checked against
+`Content-Length` before anything is read, and again while a chunked body streams in: reading stops at the
+first chunk past it. The whole body must arrive within a timeout (not each read: a drip keeps every read
+short). Every endpoint that reads a body goes through `read_json`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-__all__ = ["MAX_BODY_BYTES", "BodyError", "BodyTooLarge", "InvalidBody", "read_json"]
+__all__ = ["MAX_BODY_BYTES", "BodyError", "BodyTimeout", "BodyTooLarge", "InvalidBody", "read_json"]
 
 MAX_BODY_BYTES = 8 * 1024  # a sign-in is a few hundred bytes
 
@@ -36,15 +38,25 @@ class BodyTooLarge(BodyError):
     code = "request_too_large"
 
 
-async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
-    """The parsed JSON body; raises a BodyError subclass."""
+class BodyTimeout(BodyError):
+    """The body did not arrive in time (a slow or stalled client)."""
+
+    status = 408
+    code = "request_timeout"
+
+
+async def read_json(request: Request, *, timeout: float, limit: int = MAX_BODY_BYTES) -> Any:
+    """The parsed JSON body, read within `timeout` seconds; raises a BodyError subclass."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
             raise InvalidBody("the Content-Length header is not a number")
         if int(declared) > limit:
             raise BodyTooLarge(f"the request body is larger than {limit} bytes")
-    raw = await _read_capped(request, limit)
+    try:
+        raw = await asyncio.wait_for(_read_capped(request, limit), timeout)
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {timeout:g} seconds") from None
     try:
         return json.loads(raw)
     except RecursionError:

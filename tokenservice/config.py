@@ -72,13 +72,29 @@ class TokenServiceConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     forwarded_allow_ips: str = "127.0.0.1"
+    # Slow or idle clients: the whole request body must arrive within body_timeout (else 408); an idle
+    # keep-alive connection is closed after keep_alive_timeout; beyond limit_concurrency connections or
+    # requests at once uvicorn answers 503.
+    body_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    limit_concurrency: int = 500
+    graceful_shutdown_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         self.rocketchat_url = _http_url(self.rocketchat_url, "rocketchat.url").rstrip("/")
         self.rocketchat_origin = _origin(self.rocketchat_origin or self.rocketchat_url, "rocketchat.origin")
-        for name in ("session_lifetime", "connect_timeout", "request_timeout"):
+        for name in (
+            "session_lifetime",
+            "connect_timeout",
+            "request_timeout",
+            "body_timeout",
+            "keep_alive_timeout",
+            "graceful_shutdown_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number of seconds")
+        if self.limit_concurrency < 1:
+            raise ConfigError("server.limit_concurrency must be at least 1")
         if self.latency < 0 or self.token_reuse_margin < 0:
             raise ConfigError("latency and token_reuse_margin cannot be negative")
 
@@ -159,6 +175,10 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
         host=server.get("host", str, "127.0.0.1"),
         port=server.get("port", int, 8765),
         forwarded_allow_ips=server.get("forwarded_allow_ips", str, "127.0.0.1"),
+        body_timeout=float(server.get("body_timeout", (int, float), 10.0)),
+        keep_alive_timeout=float(server.get("keep_alive_timeout", (int, float), 5.0)),
+        limit_concurrency=server.get("limit_concurrency", int, 500),
+        graceful_shutdown_timeout=float(server.get("graceful_shutdown_timeout", (int, float), 10.0)),
     )
     for table in (top, server, rc, account, directory, sessions, cookie, throttle):
         table.check_unknown()

@@ -68,6 +68,19 @@ class RawConnection:
         body, self._buffer = self._buffer[:length], self._buffer[length:]
         return RawResponse(status=int(status_line.split()[1]), headers=headers, body=body)
 
+    def read_response_within(self, seconds: float) -> RawResponse | None:
+        """The next response if its head starts arriving within `seconds`, else None."""
+        if b"\r\n\r\n" not in self._buffer:
+            previous = self._sock.gettimeout()
+            self._sock.settimeout(seconds)
+            try:
+                self._fill()
+            except TimeoutError:
+                return None
+            finally:
+                self._sock.settimeout(previous)
+        return self.read_response()
+
     def closed_by_server(self, within: float) -> bool:
         """True if the server closes the connection within `within` seconds (nothing else arriving)."""
         deadline = time.monotonic() + within

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from tokenservice.config import ConfigError, load_config
 from tokenservice.directory import UsersFileDirectory
 
 from .conftest import EMPLOYEES, SECRET, write_users_file
+from .rawhttp import RawConnection
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "tokenservice" / "tokenservice.example.toml"
@@ -157,11 +160,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> None:
-    path = _example_dir(tmp_path)
-    _edit(path, 'url = "https://chat.example.com"', f'url = "{rc.url}"')
-    _edit(path, 'origin = "https://chat.example.com"', f'origin = "{rc.origin}"')
-    _edit(path, 'username = "tokenservice-bot"', 'username = "admin"')
+@contextlib.contextmanager
+def _serving(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """`python -m tokenservice --config path` on a free port until /healthz answers; yields the URL and,
+    once the block ends and the process is stopped, its standard error (as the list's only item)."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tokenservice", "--config", str(path), "--port", str(port)],
@@ -172,6 +174,7 @@ def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> N
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}"
+    stderr_out: list[str] = []
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -183,13 +186,7 @@ def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> N
                 pass
             assert time.monotonic() < deadline, "the service did not answer /healthz within 20 s"
             time.sleep(0.05)
-        login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": "alice-pw"})
-        assert login.status_code == 200
-        assert "Secure" in login.headers["set-cookie"]  # as configured in the example
-        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        token = httpx.post(f"{url}/api/rocketchat/token", headers=bearer)
-        assert token.status_code == 200
-        assert rc.user_id("alice") == token.json()["userId"]
+        yield url, stderr_out
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -197,5 +194,46 @@ def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> N
         except subprocess.TimeoutExpired:
             proc.kill()
             _, stderr = proc.communicate()
+        stderr_out.append(stderr)
+
+
+def _sandbox_config(tmp_path: Path, rc: Sandbox) -> Path:
+    path = _example_dir(tmp_path)
+    _edit(path, 'url = "https://chat.example.com"', f'url = "{rc.url}"')
+    _edit(path, 'origin = "https://chat.example.com"', f'origin = "{rc.origin}"')
+    _edit(path, 'username = "tokenservice-bot"', 'username = "admin"')
+    return path
+
+
+def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> None:
+    with _serving(_sandbox_config(tmp_path, rc)) as (url, stderr_out):
+        login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": "alice-pw"})
+        assert login.status_code == 200
+        assert "Secure" in login.headers["set-cookie"]  # as configured in the example
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        token = httpx.post(f"{url}/api/rocketchat/token", headers=bearer)
+        assert token.status_code == 200
+        assert rc.user_id("alice") == token.json()["userId"]
+    stderr = stderr_out[0]
     assert "alice-pw" not in stderr and "admin-pw" not in stderr
     assert "token issued" in stderr and "user=alice" in stderr
+
+
+def test_serve_applies_the_connection_limits_from_the_config(tmp_path: Path, rc: Sandbox) -> None:
+    path = _sandbox_config(tmp_path, rc)
+    _edit(path, "keep_alive_timeout = 5", "keep_alive_timeout = 1")
+    _edit(path, "limit_concurrency = 500", "limit_concurrency = 3")
+    with _serving(path) as (url, _):
+        with RawConnection(url, timeout=5.0) as conn:
+            conn.send_head("GET", "/healthz", {})
+            assert conn.read_response().status == 200
+            started = time.monotonic()
+            assert conn.closed_by_server(within=4.0)  # the idle keep-alive connection is closed...
+            assert time.monotonic() - started < 3.0  # ...after about keep_alive_timeout
+
+        with RawConnection(url) as idle_one, RawConnection(url) as idle_two:
+            assert idle_one and idle_two  # two connections held open, sending nothing
+            with RawConnection(url, timeout=5.0) as third:
+                third.send_head("GET", "/healthz", {})
+                assert third.read_response().status == 503  # limit_concurrency reached
+        assert httpx.get(f"{url}/healthz").status_code == 200

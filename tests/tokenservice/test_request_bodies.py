@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import httpx
 
 from .conftest import RunningService
@@ -51,3 +54,25 @@ def test_a_chunked_login_body_is_cut_at_the_cap(service: RunningService) -> None
 def test_a_body_under_the_cap_still_works(service: RunningService) -> None:
     resp = httpx.post(f"{service.url}/api/login", json={"username": "alice", "password": "alice-pw"})
     assert resp.status_code == 200
+
+
+def test_a_body_dripped_slower_than_the_body_timeout_is_cut_with_408(
+    start_service: Callable[..., RunningService],
+) -> None:
+    service = start_service(body_timeout=0.5)
+    with RawConnection(service.url, timeout=5.0) as conn:
+        conn.send_head("POST", "/api/login", {"Content-Type": "application/json", "Content-Length": "200"})
+        started = time.monotonic()
+        resp = None
+        # One byte every 0.1 s: each read is quick, the whole body would take 20 s.
+        while resp is None and time.monotonic() - started < 5.0:
+            conn.send(b" ")
+            resp = conn.read_response_within(0.1)
+        elapsed = time.monotonic() - started
+
+        assert resp is not None, "the service kept reading the dripped body"
+        assert resp.status == 408
+        assert resp.json()["error"] == "request_timeout"
+        assert resp.headers["connection"] == "close"
+        assert 0.5 <= elapsed < 2.0
+        assert conn.closed_by_server(within=2.0)
