@@ -95,6 +95,16 @@ class TokenServiceConfig:
                 raise ConfigError(f"{name} must be a positive number of seconds")
         if self.limit_concurrency < 1:
             raise ConfigError("server.limit_concurrency must be at least 1")
+        for name in (
+            "max_failures_per_username",
+            "max_failures_per_address",
+            "max_failures_per_username_everywhere",
+            "known_addresses",
+        ):
+            if getattr(self.throttle, name) < 1:
+                raise ConfigError(f"throttle.{name} must be at least 1")
+        if self.throttle.window <= 0:
+            raise ConfigError("throttle.window must be a positive number of seconds")
         if self.latency < 0 or self.token_reuse_margin < 0:
             raise ConfigError("latency and token_reuse_margin cannot be negative")
 
@@ -165,6 +175,10 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
         throttle=ThrottleSettings(
             max_failures_per_username=throttle.get("max_failures_per_username", int, 5),
             max_failures_per_address=throttle.get("max_failures_per_address", int, 20),
+            max_failures_per_username_everywhere=throttle.get(
+                "max_failures_per_username_everywhere", int, 50
+            ),
+            known_addresses=throttle.get("known_addresses", int, 10_000),
             window=float(throttle.get("window", (int, float), 900)),
         ),
         token_reuse_margin=float(rc.get("token_reuse_margin", (int, float), 86400)),

@@ -1,8 +1,11 @@
-"""Throttling of failed logins, per username and per client address.
+"""Throttling of failed logins: per username from one address, per address, and per username everywhere.
 
-Per username stops guessing one employee's password from many addresses; per address stops one client
-spraying many usernames. Both are sliding windows of failure times; a successful login clears the
-username's failures (not the address's, so a spraying client cannot launder them with one good account).
+Per (username, address) stops guessing one employee's password from one place without letting that place
+lock the employee out everywhere else; per address stops one client spraying many usernames; per
+username across all addresses (a slower limit) stops guessing from many places, and an address that has
+signed in as that employee before still gets its password checked, so the employee is not locked out of
+their own desk. All are sliding windows of failure times; a successful login clears its (username,
+address) failures (not the address's, so a spraying client cannot launder them with one good account).
 
 An attempt is reserved before the (slow, awaited) password check and counts as a pending failure until
 it is settled, so concurrent guesses cannot all pass the check that runs before any of them has failed.
@@ -19,13 +22,17 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
+from .known_addresses import KnownAddresses
+
 __all__ = ["Attempt", "LoginThrottle", "ThrottleSettings", "Throttled"]
 
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    max_failures_per_username: int = 5
-    max_failures_per_address: int = 20
+    max_failures_per_username: int = 5  # one username from one address
+    max_failures_per_address: int = 20  # one address, all usernames
+    max_failures_per_username_everywhere: int = 50  # one username, all addresses; known addresses pass
+    known_addresses: int = 10_000  # (username, address) pairs that signed in, remembered at most
     window: float = 900.0  # seconds over which failures count
 
 
@@ -66,14 +73,19 @@ class LoginThrottle:
         self.settings = settings
         self._clock = clock
         self._max_queue_wait = max_queue_wait
-        self._tables: dict[str, dict[Hashable, _Window]] = {"user": {}, "address": {}}
+        self._tables: dict[str, dict[Hashable, _Window]] = {"pair": {}, "address": {}, "user": {}}
+        self._known = KnownAddresses(settings.known_addresses)
         self._settled = asyncio.Event()  # set (and replaced) whenever a reservation is settled
 
     async def reserve(self, username: str, address: str) -> Attempt:
         """Reserve an attempt before checking the password; raises Throttled when it may not go ahead."""
-        limits = {
-            ("user", username.casefold()): self.settings.max_failures_per_username,
+        user = username.casefold()
+        everywhere = self.settings.max_failures_per_username_everywhere
+        limits: dict[tuple[str, Hashable], int | None] = {
+            ("pair", (user, address)): self.settings.max_failures_per_username,
             ("address", address): self.settings.max_failures_per_address,
+            # Counted either way; a known address is not held back by the username's failures elsewhere.
+            ("user", user): None if self._known.known(user, address) else everywhere,
         }
         try:
             await asyncio.wait_for(self._take_room(limits), self._max_queue_wait)
@@ -81,10 +93,14 @@ class LoginThrottle:
             raise Throttled(1) from None  # the attempts ahead of this one are taking unusually long
         return Attempt(username=username, address=address, keys=tuple(limits))
 
-    async def _take_room(self, limits: dict[tuple[str, Hashable], int]) -> None:
+    async def _take_room(self, limits: dict[tuple[str, Hashable], int | None]) -> None:
         while True:
             now = self._clock()
-            waits = [self._wait(table, key, limit, now) for (table, key), limit in limits.items()]
+            waits = [
+                self._wait(table, key, limit, now)
+                for (table, key), limit in limits.items()
+                if limit is not None
+            ]
             worst = max((w for w in waits if w is not None), default=None)
             if worst is None:
                 # Counted in the same step as the check, with no await in between: no race.
@@ -104,12 +120,15 @@ class LoginThrottle:
             self._sweep(now)
 
     def succeeded(self, attempt: Attempt) -> None:
-        """The password was right: drop the reservation and the username's failures."""
+        """The password was right: drop the reservation and this address's failures for the username, and
+        remember the address as known for it. The username's failures elsewhere stay until they expire."""
         self._settle(attempt)
-        window = self._tables["user"].get(attempt.username.casefold())
+        pair = (attempt.username.casefold(), attempt.address)
+        window = self._tables["pair"].get(pair)
         if window is not None:
             window.failures.clear()
-            self._drop_if_empty("user", attempt.username.casefold())
+            self._drop_if_empty("pair", pair)
+        self._known.remember(attempt.username, attempt.address)
 
     def release(self, attempt: Attempt) -> None:
         """The check did not finish (an error): drop the reservation without counting anything."""

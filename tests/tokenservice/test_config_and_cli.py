@@ -53,6 +53,9 @@ def test_example_config_loads(tmp_path: Path) -> None:
     assert config.service_account.password == "admin-pw"
     assert config.cookie.samesite == "lax" and config.cookie.secure
     assert config.throttle.max_failures_per_username == 5
+    assert config.throttle.max_failures_per_username_everywhere == 50
+    assert config.throttle.known_addresses == 10000
+    assert (config.body_timeout, config.keep_alive_timeout, config.limit_concurrency) == (10.0, 5.0, 500)
     assert isinstance(config.directory, UsersFileDirectory)
     assert "admin-pw" not in repr(config) and SECRET not in repr(config)
 
