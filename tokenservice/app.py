@@ -29,6 +29,7 @@ from .bodies import BodyError, read_json
 from .config import TokenServiceConfig
 from .cors import CorsPolicy
 from .directory import Employee
+from .origins import cookie_use_allowed
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, Session, SessionError, SessionStore
 from .throttle import LoginThrottle, Throttled
@@ -89,7 +90,7 @@ def create_app(
     routes = [
         Route("/api/login", _login, methods=["POST"]),
         Route("/api/logout", _logout, methods=["POST"]),
-        Route("/api/rocketchat/token", _rocketchat_token, methods=["GET", "POST"]),
+        Route("/api/rocketchat/token", _rocketchat_token, methods=["POST"]),
         Route("/api/rocketchat/iframe-auth", _iframe_auth, methods=["GET", "POST", "OPTIONS"]),
         Route("/login", _login_page_route, methods=["GET"]),
         Route("/healthz", _healthz, methods=["GET"]),
@@ -182,8 +183,17 @@ async def _login(request: Request) -> Response:
 
 
 async def _logout(request: Request) -> Response:
+    """Ends the session named by the bearer, or by the cookie unless a browser says another site sent it."""
     service = _service(request)
-    token = _bearer(request) or request.cookies.get(service.config.cookie.name)
+    token = _bearer(request)
+    if token is None:
+        token = request.cookies.get(service.config.cookie.name)
+        if token is not None and not cookie_use_allowed(request):
+            log.warning(
+                "cookie logout refused client=%s: not from this service's own page", _client_address(request)
+            )
+            message = "The session cookie may only be used from this service's own pages."
+            return _error(403, "origin_not_allowed", message)
     service.sessions.end(token)
     response = JSONResponse({"ok": True}, headers=_NO_STORE)
     cookie = service.config.cookie
@@ -201,9 +211,19 @@ async def _logout(request: Request) -> Response:
 
 
 async def _rocketchat_token(request: Request) -> Response:
-    """Flow 1: the launcher's bearer (or the cookie) buys `{authToken, userId}`."""
+    """Flow 1: the launcher's session buys `{authToken, userId}`. The cookie counts only when no browser
+    says another site sent the request: a browser attaches it to any site's POST, and this answer is a
+    Rocket.Chat login."""
     service = _service(request)
-    token = _bearer(request) or request.cookies.get(service.config.cookie.name)
+    token = _bearer(request)
+    if token is None:
+        token = request.cookies.get(service.config.cookie.name)
+        if token is not None and not cookie_use_allowed(request):
+            log.warning(
+                "cookie token request refused client=%s: sent by another site", _client_address(request)
+            )
+            message = "The session cookie may only be used from this service's own pages or the launcher."
+            return _error(403, "origin_not_allowed", message)
     try:
         employee = await _employee(service, token)
     except SessionError as exc:

@@ -1,9 +1,15 @@
 """CORS for the iframe-auth endpoint: exactly one origin (Rocket.Chat's), with credentials.
 
-Rocket.Chat's web client calls `Accounts_Iframe_api_url` with `fetch(..., {credentials: 'include'})` (RC §4.2).
+Rocket.Chat's web client calls `Accounts_Iframe_api_url` with `fetch(..., {credentials: 'include'})` and
+no headers of its own, so the browser sends the session cookie and Rocket.Chat's `Origin`.
 With credentials a browser accepts only an exact `Access-Control-Allow-Origin`, never `*`; `Vary: Origin`
 keeps caches from serving one origin's answer to another. Older Rocket.Chat versions send a JSON
 Content-Type, which makes the browser send a preflight first.
+
+CORS only decides who may read the answer; the token is minted before the browser decides. So the
+request itself is refused unless it comes from Rocket.Chat: a POST must carry Rocket.Chat's `Origin`
+(browsers send it on every cross-origin POST), and a GET is refused when its `Origin` is another one or
+its `Sec-Fetch-Site` says another site sent it.
 """
 
 from __future__ import annotations
@@ -24,9 +30,14 @@ class CorsPolicy:
         self.allowed_origin = allowed_origin
 
     def origin_allowed(self, request: Request) -> bool:
-        """True for the Rocket.Chat origin and for requests without Origin (same-origin GET, non-browsers)."""
+        """True for the Rocket.Chat origin; for a GET without Origin, unless another site sent it."""
         origin = request.headers.get("origin")
-        return origin is None or origin == self.allowed_origin
+        if origin is not None:
+            return origin == self.allowed_origin
+        if request.method != "GET":
+            return False
+        # No Origin: a same-origin GET, a navigation, or no browser at all; refused if another site sent it.
+        return request.headers.get("sec-fetch-site") not in ("same-site", "cross-site")
 
     def decorate(self, request: Request, response: Response) -> Response:
         """Add the CORS answer headers to `response` when the caller is the allowed origin."""
@@ -68,4 +79,5 @@ class CorsPolicy:
 
 
 def _wrong_origin(origin: str | None) -> str:
-    return f"the origin {origin} may not call this endpoint; only the configured Rocket.Chat origin may"
+    caller = f"the origin {origin}" if origin else "a request that does not come from Rocket.Chat's page"
+    return f"{caller} may not call this endpoint; only the configured Rocket.Chat origin may"

@@ -40,7 +40,7 @@ def test_iframe_auth_returns_a_login_token_with_cors_for_rocketchat(
             assert resp.headers["access-control-allow-credentials"] == "true"
             assert "Origin" in resp.headers["vary"]
 
-    # Rocket.Chat performs a resume login with it (RC §4.2).
+    # Rocket.Chat performs a resume login with it.
     login = httpx.post(f"{rc.url}/api/v1/login", json={"resume": body["loginToken"]})
     assert login.status_code == 200
     assert login.json()["data"]["me"]["username"] == "alice"
@@ -73,6 +73,30 @@ def test_iframe_auth_from_a_wrong_origin_gets_no_token_and_no_cors(service: Runn
     assert "loginToken" not in resp.text
     assert "access-control-allow-origin" not in resp.headers
     assert "access-control-allow-credentials" not in resp.headers
+
+
+def test_iframe_auth_post_without_an_origin_is_refused(service: RunningService) -> None:
+    """Every browser sends Origin on Rocket.Chat's cross-origin POST; one without it is someone else."""
+    with _signed_in_client(service) as client:
+        for headers in ({}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": service.url}):
+            resp = client.post("/api/rocketchat/iframe-auth", headers=headers)
+            assert resp.status_code == 403, headers
+            assert resp.json()["error"] == "origin_not_allowed"
+            assert "loginToken" not in resp.text
+
+
+def test_iframe_auth_get_from_another_site_is_refused(rc: Sandbox, service: RunningService) -> None:
+    with _signed_in_client(service) as client:
+        for site in ("cross-site", "same-site"):
+            resp = client.get("/api/rocketchat/iframe-auth", headers={"Sec-Fetch-Site": site})
+            assert resp.status_code == 403, site
+            assert "loginToken" not in resp.text
+        # Rocket.Chat's page (it sends its Origin) and a client that is no browser still get the token.
+        from_rc = client.get(
+            "/api/rocketchat/iframe-auth", headers={"Origin": rc.origin, "Sec-Fetch-Site": "same-site"}
+        )
+        assert from_rc.status_code == 200
+        assert client.get("/api/rocketchat/iframe-auth").status_code == 200
 
 
 def test_preflight_from_rocketchat_is_granted(rc: Sandbox, service: RunningService) -> None:
@@ -146,7 +170,7 @@ def test_healthz_and_unknown_paths(service: RunningService) -> None:
 def test_flow_one_and_two_share_the_employee_token(rc: Sandbox, service: RunningService) -> None:
     with _signed_in_client(service, "bob") as client:
         iframe = client.post("/api/rocketchat/iframe-auth", headers={"Origin": rc.origin}).json()
-        launcher = client.post("/api/rocketchat/token").json()
+    launcher = service.token(service.bearer("bob")).json()
 
     assert iframe["loginToken"] == launcher["authToken"]
     assert rc_me(rc, launcher["userId"], iframe["loginToken"]).status_code == 200

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -98,16 +99,51 @@ def test_logout_ends_the_session_for_bearer_and_cookie(service: RunningService) 
     assert after.json()["error"] == "invalid_session"
 
 
-def test_logout_with_cookie(service: RunningService) -> None:
+@contextlib.contextmanager
+def _browser_signed_in(service: RunningService, username: str = "bob") -> Iterator[tuple[httpx.Client, str]]:
+    """A cookie-keeping client, like a browser that signed in; yields it and its session token."""
     with httpx.Client(base_url=service.url) as browser_like:
-        assert (
-            browser_like.post("/api/login", json={"username": "bob", "password": "bob-pw"}).status_code == 200
-        )
-        assert browser_like.get("/api/rocketchat/token").status_code == 200
-        assert browser_like.post("/api/logout").status_code == 200
-        assert "ts_session" not in browser_like.cookies
-        resp = browser_like.get("/api/rocketchat/token")
-    assert resp.status_code == 401
+        resp = browser_like.post("/api/login", json={"username": username, "password": f"{username}-pw"})
+        assert resp.status_code == 200
+        yield browser_like, resp.json()["access_token"]
+
+
+def _session_alive(service: RunningService, token: str) -> bool:
+    return service.token({"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_logout_with_cookie_from_the_service_own_page_or_the_launcher(service: RunningService) -> None:
+    # The launcher's cookie mode sends the cookie itself, with no browser headers: no site can cause that.
+    for same_origin in ({"Origin": service.url}, {"Sec-Fetch-Site": "same-origin"}, {}):
+        with _browser_signed_in(service) as (browser_like, token):
+            assert browser_like.post("/api/logout", headers=same_origin).status_code == 200
+            assert "ts_session" not in browser_like.cookies
+        assert not _session_alive(service, token)
+
+
+def test_cookie_logout_from_another_site_is_refused(service: RunningService) -> None:
+    """A page elsewhere cannot end (or otherwise use) the session the browser's cookie carries."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    cross_site = [
+        {"Origin": "https://evil.example", **form},
+        {"Origin": "null", **form},  # a sandboxed frame or a redirect
+        {"Sec-Fetch-Site": "cross-site", **form},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://other.example.com"},
+    ]
+    with _browser_signed_in(service) as (browser_like, token):
+        for headers in cross_site:
+            resp = browser_like.post("/api/logout", headers=headers, content=b"x=1")
+            assert resp.status_code == 403, headers
+            assert resp.json()["error"] == "origin_not_allowed"
+            assert "set-cookie" not in resp.headers
+    assert _session_alive(service, token)
+
+
+def test_bearer_logout_needs_no_origin_check(service: RunningService) -> None:
+    headers = service.bearer("alice")
+    out = httpx.post(f"{service.url}/api/logout", headers={"Origin": "https://evil.example", **headers})
+    assert out.status_code == 200
+    assert service.token(headers).status_code == 401
 
 
 def test_missing_or_garbage_session_is_invalid(service: RunningService) -> None:

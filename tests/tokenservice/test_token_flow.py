@@ -33,10 +33,34 @@ def test_first_token_creates_the_user_from_the_directory(rc: Sandbox, service: R
     assert [(e["username"], e["by"]) for e in created] == [("alice", "admin")]
 
 
-def test_get_works_as_well_as_post(rc: Sandbox, service: RunningService) -> None:
+def test_get_does_not_mint(rc: Sandbox, service: RunningService) -> None:
     resp = service.token(service.bearer("bob"), method="GET")
-    assert resp.status_code == 200
-    assert rc_me(rc, resp.json()["userId"], resp.json()["authToken"]).status_code == 200
+    assert resp.status_code == 405
+    assert resp.json()["error"] == "method_not_allowed"
+    assert rc.events(kind="token-issued") == []
+
+
+def test_another_sites_request_cannot_spend_the_cookie(rc: Sandbox, service: RunningService) -> None:
+    """A browser attaches the cookie to any site's POST; the token answer is a Rocket.Chat login."""
+    with httpx.Client(base_url=service.url) as browser_like:
+        login = browser_like.post("/api/login", json={"username": "bob", "password": "bob-pw"})
+        assert login.status_code == 200
+        sent_by_other_sites = (
+            {"Origin": "https://evil.example"},
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Sec-Fetch-Site": "same-site", "Origin": service.url},
+            {"Origin": "null"},
+        )
+        for headers in sent_by_other_sites:
+            resp = browser_like.post("/api/rocketchat/token", headers=headers)
+            assert resp.status_code == 403, headers
+            assert resp.json()["error"] == "origin_not_allowed"
+        assert rc.events(kind="token-issued") == []
+        # The launcher's cookie mode: its own HTTP client, no browser headers.
+        assert browser_like.post("/api/rocketchat/token").status_code == 200
+        # The service's own page.
+        own = browser_like.post("/api/rocketchat/token", headers={"Sec-Fetch-Site": "same-origin"})
+        assert own.status_code == 200
 
 
 def test_token_is_reused_not_minted_per_call(rc: Sandbox, service: RunningService) -> None:
