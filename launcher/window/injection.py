@@ -192,13 +192,6 @@ def hide_cover(rc_origin: str) -> str:
     )
 
 
-def show_cover(rc_origin: str) -> str:
-    return (
-        f"(function (o) {{ if (location.origin === o && window.__rcLauncher) window.__rcLauncher.showCover(); "
-        f"return true; }})({json.dumps(rc_origin)})"
-    )
-
-
 def sign_out(rc_origin: str) -> str:
     """Ask Rocket.Chat to log out (iframe `logout` command), then wipe its storage for this origin:
     Meteor keys, the rc_uid/rc_token cookies, IndexedDB and caches (RC §8, §11.1 item 8)."""

@@ -19,10 +19,6 @@ _SUPPORTED = {
 _WEBVIEW2_URL = "https://developer.microsoft.com/microsoft-edge/webview2/"
 
 
-class UnsupportedRenderer(Exception):
-    """The web engine cannot show Rocket.Chat; str() says what to install."""
-
-
 def renderer_problem(renderer: str | None, platform: str | None = None) -> str | None:
     """Return a one-sentence reason to refuse `renderer` on `platform`, or None when it is fine."""
     platform = platform or sys.platform

@@ -65,17 +65,3 @@ def fallback_path(strategy: str, tried: LoginPath) -> LoginPath | None:
     if strategy == "auto" and tried == "iframe-command":
         return "resume-token"
     return None
-
-
-def setting_values(public_settings_answer: Any) -> dict[str, Any]:
-    """Flatten Rocket.Chat's `settings.public` answer ({"settings": [{"_id", "value"}]}) or a plain dict."""
-    if isinstance(public_settings_answer, dict) and "settings" in public_settings_answer:
-        items = public_settings_answer.get("settings") or []
-        return {item.get("_id"): item.get("value") for item in items if isinstance(item, dict)}
-    if isinstance(public_settings_answer, dict):
-        return dict(public_settings_answer)
-    if isinstance(public_settings_answer, list):
-        return {
-            item.get("_id"): item.get("value") for item in public_settings_answer if isinstance(item, dict)
-        }
-    return {}

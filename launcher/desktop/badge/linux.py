@@ -74,7 +74,3 @@ def _disc(painter: QtGui.QPainter, rect: QtCore.QRectF, size: int) -> None:
     painter.setBrush(QtGui.QColor(BADGE_COLOR))
     radius = rect.height() / 2
     painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
-
-
-def badge_icon(base: QtGui.QImage, unread: Unread) -> QtGui.QIcon:
-    return QtGui.QIcon(QtGui.QPixmap.fromImage(draw_badge(base, unread)))
