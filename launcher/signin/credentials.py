@@ -33,6 +33,7 @@ from keyring.backends import chainer, fail, null
 from launcher import APP_NAME
 from launcher.errors import CredentialStoreError, KeyringLockedError, KeyringUnavailable
 from launcher.redaction import register_secret
+from launcher.signin._text import short_error
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
 __all__ = ["CHUNK_SIZE", "CredentialStore", "StoredLogin"]
@@ -283,12 +284,13 @@ class CredentialStore:
             raise KeyringUnavailable(_no_keyring_message()) from None
         except keyring.errors.PasswordSetError as exc:
             raise CredentialStoreError(
-                f"The system keyring refused to save a value ({_short(exc)}); check the keyring and try again."
+                f"The system keyring refused to save a value ({short_error(exc, 100)}); check the keyring "
+                "and try again."
             ) from None
         except keyring.errors.KeyringError as exc:
             raise CredentialStoreError(
-                f"The system keyring failed ({type(exc).__name__}: {_short(exc)}); check the keyring and try "
-                "again."
+                f"The system keyring failed ({type(exc).__name__}: {short_error(exc, 100)}); check the "
+                "keyring and try again."
             ) from None
         except (RuntimeError, OSError) as exc:  # D-Bus and backend-library errors that keyring lets through
             log.debug("keyring backend error", exc_info=True)
@@ -368,8 +370,3 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 100 else text[:97] + "..."

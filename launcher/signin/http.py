@@ -20,6 +20,7 @@ import httpx
 
 from launcher import __version__
 from launcher.errors import ConfigError, ServerUnreachable, UnexpectedResponse
+from launcher.signin._text import short_error
 
 if TYPE_CHECKING:
     from launcher.config import Settings
@@ -162,8 +163,8 @@ def _unreachable(exc: httpx.TransportError, client: httpx.Client, url: str, serv
     if isinstance(exc, httpx.ProxyError):
         return error(
             "proxy",
-            f"The proxy{' ' + proxy if proxy else ''} refused to connect to {where} ({_short(exc)}); check "
-            "the proxy setting (network.proxy or HTTPS_PROXY) or ask IT.",
+            f"The proxy{' ' + proxy if proxy else ''} refused to connect to {where} "
+            f"({short_error(exc, 120)}); check the proxy setting (network.proxy or HTTPS_PROXY) or ask IT.",
         )
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
         reason = next((e.verify_message for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
@@ -176,8 +177,8 @@ def _unreachable(exc: httpx.TransportError, client: httpx.Client, url: str, serv
     if any(isinstance(e, ssl.SSLError) for e in chain):
         return error(
             "tls",
-            f"The secure (TLS) connection to {where} failed ({_short(exc)}); check that the address uses "
-            "the right https:// port, or ask IT.",
+            f"The secure (TLS) connection to {where} failed ({short_error(exc, 120)}); check that the "
+            "address uses the right https:// port, or ask IT.",
         )
     if isinstance(exc, httpx.ConnectTimeout):
         return error(
@@ -227,13 +228,9 @@ def _unreachable(exc: httpx.TransportError, client: httpx.Client, url: str, serv
         )
     return error(
         "network",
-        f"{where} could not be reached{via} ({_short(exc)}); check your network connection and try again.",
+        f"{where} could not be reached{via} ({short_error(exc, 120)}); check your network connection and "
+        "try again.",
     )
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _timeout(client: httpx.Client, which: str) -> str:
