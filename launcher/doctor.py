@@ -55,14 +55,22 @@ def run_checks(
     except ConfigError as error:
         checks.append(Check("Configuration", "fail", str(error)))
     else:
-        checks.append(
-            Check(
-                "Configuration",
-                "ok",
-                f"valid (Rocket.Chat {settings.rocketchat_url}, mode {settings.mode}, "
-                f"login strategy {settings.login_strategy})",
-            )
+        summary = (
+            f"valid (Rocket.Chat {settings.rocketchat_url}, mode {settings.mode}, "
+            f"login strategy {settings.login_strategy})"
         )
+        if settings.warnings:
+            checks.append(
+                Check(
+                    "Configuration",
+                    "warn",
+                    f"{summary}, but some settings were ignored: " + " ".join(settings.warnings),
+                    "remove those settings from your own configuration files; the administrator's values "
+                    "apply (rocketchat-launcher config shows which settings are locked).",
+                )
+            )
+        else:
+            checks.append(Check("Configuration", "ok", summary))
 
     store = store or CredentialStore(paths.keyring_namespace)
     if settings is None:

@@ -1,4 +1,4 @@
-"""Rocket.Chat's iframe-command origin rule, reproduced exactly (RC §2.2).
+"""Rocket.Chat's iframe-command origin rule, reproduced exactly (docs/rocketchat-contract.md#origin-check).
 
 The doctor and the window both need to know whether Rocket.Chat will accept a ``login-with-token`` command
 posted from its own page; getting the rule subtly wrong (trimming spaces, matching ``*`` inside a list) would

@@ -2,14 +2,20 @@
 
 Three entries, one username per service (Windows Credential Manager keys on the service name):
 
-* ``<ns>/org-login``        the employee's username and, when remembered, the password
-* ``<ns>/org-session``      the organization's session, when ``organization.remember = "session"``
+* ``<ns>/org-login``        the employee's username and, when remembered, the password and the address
+                            it is sent to (``server``: the sign-in service's login address)
+* ``<ns>/org-session``      the organization's session, when ``organization.remember = "session"``, and
+                            the address it is sent to (``server``: the token address)
 * ``<ns>/rocketchat-token`` the cached Rocket.Chat token, its user id and expiry, and the server it is for
 
-Values are JSON. A value longer than Windows' credential blob allows (2560 bytes of UTF-16, PF §2.3) is
-split into numbered chunks under the same service instead of being truncated. The store refuses backends
-that would not keep secrets safe (plaintext files, "null", "fail", an empty chainer): it raises a typed
-error instead of silently falling back.
+Each secret is bound to its server: the sign-in flow sends it only where it was first accepted (entries of
+older versions have no ``server``; the flow binds them on their first successful use).
+
+Values are JSON. A value longer than Windows' credential blob allows (2560 bytes of UTF-16 for
+``CredWrite``, see docs/platform-notes.md#keyring) is split into numbered chunks under the same service
+instead of being truncated. The store accepts only the operating systems' own stores (an allowlist: the
+Secret Service or libsecret, KWallet, Windows Credential Manager, the macOS Keychain, or keyring's chainer
+of nothing but those): anything else raises a typed error instead of silently keeping secrets elsewhere.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from launcher.redaction import register_secret
 from launcher.signin._text import short_error
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
-__all__ = ["CHUNK_SIZE", "CredentialStore", "StoredLogin"]
+__all__ = ["CHUNK_SIZE", "OS_STORES", "CredentialStore", "StoredLogin", "backend_name", "os_store"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,7 @@ T = TypeVar("T")
 class StoredLogin:
     username: str
     password: str | None  # None: only the username is remembered (prefill)
+    server: str | None = None  # where the password may be sent; None: stored by an older version
 
 
 class CredentialStore:
@@ -78,8 +85,7 @@ class CredentialStore:
 
     @property
     def backend_name(self) -> str:
-        backend = self.backend
-        return f"{type(backend).__module__}.{type(backend).__qualname__}"
+        return backend_name(self.backend)
 
     def check(self) -> str:
         """Prove the keyring works (a read of our own entry, which unlocks or fails); return its name."""
@@ -93,14 +99,18 @@ class CredentialStore:
         if not data or not isinstance(data.get("username"), str):
             return None
         password = data.get("password") if isinstance(data.get("password"), str) else None
+        server = data.get("server") if isinstance(data.get("server"), str) and password else None
         register_secret(password)
-        return StoredLogin(username=data["username"], password=password)
+        return StoredLogin(username=data["username"], password=password, server=server)
 
-    def save_login(self, username: str, password: str | None) -> None:
+    def save_login(self, username: str, password: str | None, server: str | None = None) -> None:
+        """Keep the username and, unless None, the password bound to ``server`` (where it is sent)."""
         register_secret(password)
         data: dict[str, Any] = {"username": username}
         if password is not None:
             data["password"] = password
+            if server is not None:
+                data["server"] = server
         self._set_json(_LOGIN, data)
 
     def forget_password(self) -> None:
@@ -125,16 +135,21 @@ class CredentialStore:
             access_token=access_token,
             cookies=cookies,
             expires_at=_parse_time(data.get("expires_at")),
+            server=data.get("server") if isinstance(data.get("server"), str) else None,
         )
 
-    def save_session(self, session: OrgSession) -> None:
+    def save_session(self, session: OrgSession, server: str | None = None) -> None:
+        """Keep the session bound to ``server`` (where it is sent; default: ``session.server``)."""
         register_secret(session.access_token)
-        data = {
+        data: dict[str, Any] = {
             "username": session.username,
             "access_token": session.access_token,
             "cookies": session.cookies,
             "expires_at": session.expires_at.isoformat() if session.expires_at else None,
         }
+        server = server if server is not None else session.server
+        if server is not None:
+            data["server"] = server
         self._set_json(_SESSION, data)
 
     def forget_session(self) -> None:
@@ -318,7 +333,7 @@ def _default_backend() -> keyring.backend.KeyringBackend:
     directly and hand it to keyring (`set_keyring`: later calls and keyring's own API get the same one).
     PYTHON_KEYRING_BACKEND, a keyringrc.cfg, a backend set earlier, other systems, or a Secret Service
     that does not answer all take keyring's own way, with its full choice. The caller still refuses
-    unsafe backends (`_refuse_unsafe`)."""
+    every backend that is not an operating system's own store (`_refuse_unsafe`)."""
     with _detect_lock:
         if getattr(keyring.core, "_keyring_backend", None) is None and _secret_service_is_default():
             from keyring.backends import SecretService
@@ -340,19 +355,49 @@ def _secret_service_is_default() -> bool:
     return not (platform_.config_root() / "keyringrc.cfg").exists()
 
 
+#: The operating systems' own secret stores, by the module and class name of their keyring backend: the
+#: only backends the launcher keeps secrets in (an allowlist; anything else is refused, see ``os_store``).
+OS_STORES: dict[str, str] = {
+    "keyring.backends.SecretService.Keyring": "the Secret Service",
+    "keyring.backends.libsecret.Keyring": "the Secret Service (libsecret)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyring.backends.macOS.Keyring": "the macOS Keychain",
+}
+
+
+def backend_name(backend: keyring.backend.KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def os_store(backend: keyring.backend.KeyringBackend) -> bool:
+    """Whether ``backend`` keeps secrets in an operating system's own store: exactly one of ``OS_STORES``
+    (not a subclass: a third-party backend deriving from one is still third-party code), or keyring's
+    chainer when every backend it chains is one (a chainer writes to the first that takes the value, so a
+    single file backend among them could end up holding the password)."""
+    if isinstance(backend, chainer.ChainerBackend) and type(backend) is chainer.ChainerBackend:
+        chained = list(backend.backends)
+        return bool(chained) and all(os_store(b) for b in chained)
+    return backend_name(backend) in OS_STORES
+
+
 def _refuse_unsafe(backend: keyring.backend.KeyringBackend) -> None:
-    module = type(backend).__module__
-    unsafe = (
-        isinstance(backend, fail.Keyring | null.Keyring)
-        or module.startswith("keyrings.alt")
-        or (isinstance(backend, chainer.ChainerBackend) and not backend.backends)
-        or (
-            isinstance(backend, chainer.ChainerBackend)
-            and any(type(b).__module__.startswith("keyrings.alt") for b in backend.backends)
-        )
+    if not os_store(backend):
+        raise KeyringUnavailable(_refusal_message(backend))
+
+
+def _refusal_message(backend: keyring.backend.KeyringBackend) -> str:
+    name = backend_name(backend)
+    empty_chainer = isinstance(backend, chainer.ChainerBackend) and not list(backend.backends)
+    if isinstance(backend, fail.Keyring | null.Keyring) or empty_chainer:
+        return _no_keyring_message(name)  # no keyring at all
+    return (
+        f"No usable system keyring was found (found only {name}, which is not one of the operating "
+        "system's own stores: the Secret Service, KWallet, Windows Credential Manager or the macOS "
+        "Keychain), so nothing can be remembered; ask IT to remove that keyring backend or its "
+        "configuration (PYTHON_KEYRING_BACKEND, keyringrc.cfg)."
     )
-    if unsafe:
-        raise KeyringUnavailable(_no_keyring_message(f"{module}.{type(backend).__qualname__}"))
 
 
 def _no_keyring_message(backend: str | None = None) -> str:

@@ -7,6 +7,13 @@ or ``Failed`` (say what broke; ``retryable`` when trying again may help).
 
 The rules for what is kept: a rejected password is forgotten (the username stays, to prefill the form);
 network and server trouble keeps everything; a token Rocket.Chat rejects is dropped and re-minted.
+
+Every stored secret is bound to the server it is sent to (security item L5): the password to the address
+it is posted to (``organization.login.url`` resolved, or Rocket.Chat in mode "rocketchat"), the
+organization session to ``organization.token.url``, the cached token to ``rocketchat.url``. When the
+configuration now names another address, the stored secret is not sent: the person is asked again (the
+entry stays until that new sign-in succeeds and replaces it). Entries stored by older versions carry no
+address; they are bound to the configured one on their first successful use.
 """
 
 from __future__ import annotations
@@ -96,6 +103,8 @@ class SignInFlow:
             OrganizationClient(settings.organization, self._client) if settings.organization else None
         )
         self._session: OrgSession | None = None  # the organization session of this run, for sign-out
+        # The configured token address, when the last look at the keyring found a session stored for another.
+        self._session_elsewhere: str | None = None
 
     # --- public -----------------------------------------------------------------------------------------
 
@@ -128,7 +137,9 @@ class SignInFlow:
 
     def refresh(self) -> Outcome:
         """Rocket.Chat's page rejected the token (expired or revoked): drop it and sign in with what is
-        stored. REST calls do not check expiry (RC §7), so only the page can notice an expired token."""
+        stored. Rocket.Chat's REST header check does not look at a token's expiry, only the web client's
+        resume login does, so only the page can notice an expired token
+        (docs/rocketchat-contract.md#token-lifetime-and-expiry)."""
         try:
             cached = self.store.load_token(self.settings.rocketchat_url)
             self.store.forget_token()
@@ -156,6 +167,8 @@ class SignInFlow:
             except LauncherError as error:
                 log.warning("could not log the token out at Rocket.Chat: %s", error)
         session = self._session or self._quietly(self.store.load_session)
+        if session is not None and not self._bound_here(session.server, self._session_server()):
+            session = None  # stored for another service: never sent elsewhere, only forgotten below
         if session is not None and self.organization is not None:
             try:
                 self.organization.logout(session)
@@ -186,21 +199,64 @@ class SignInFlow:
         except CredentialStoreError as error:
             return Failed.of(error)
         username = login.username if login else (session.username if session else None)
+        if self._session_elsewhere is not None and not (login is not None and login.password):
+            reason = _server_changed(self._session_elsewhere)
         if session is not None and self.organization is not None:
             outcome = self._token_from_session(session, rejected)
             if outcome is not None:
                 return outcome
         if login is not None and login.password:
+            server = self._password_server()
+            if not self._bound_here(login.server, server):
+                log.warning(
+                    "the stored password belongs to %s, not to the configured %s; it is not sent",
+                    login.server,
+                    server,
+                )
+                return NeedsCredentials(username=login.username, message=_server_changed(server))
             return self._sign_in(
-                login.username, login.password, source="stored-login", remember=True, rejected=rejected
+                login.username,
+                login.password,
+                source="stored-login",
+                remember=True,
+                rejected=rejected,
+                bind=login.server is None,
             )
         return NeedsCredentials(username=username, message=reason)
 
+    def _password_server(self) -> str:
+        """Where a password is sent: the organization's login address, or Rocket.Chat's own login."""
+        api = self.settings.organization
+        return (
+            api.login_url
+            if self.organization is not None and api is not None
+            else self.settings.rocketchat_url
+        )
+
+    def _session_server(self) -> str | None:
+        """Where an organization session is sent to get a Rocket.Chat token."""
+        api = self.settings.organization
+        return api.token_url if api is not None else None
+
+    @staticmethod
+    def _bound_here(stored: str | None, configured: str | None) -> bool:
+        """A stored secret may be sent to ``configured``: it is bound there, or (older versions) unbound."""
+        return stored is None or stored == configured
+
     def _stored_session(self) -> OrgSession | None:
+        self._session_elsewhere = None
         api = self.settings.organization
         if api is None or api.remember != "session":
             return None
         session = self.store.load_session()
+        if session is not None and not self._bound_here(session.server, self._session_server()):
+            self._session_elsewhere = self._session_server()
+            log.warning(
+                "the stored organization session belongs to %s, not to the configured %s; it is not sent",
+                session.server,
+                self._session_server(),
+            )
+            return None
         if session is not None and session.expired():
             self.store.forget_session()
             return None
@@ -220,12 +276,27 @@ class SignInFlow:
         if token.auth_token == rejected:
             return Failed.of(_stale_token_error(self.settings))
         self._session = session
-        warning = self._remember(lambda: self.store.save_token(token, self.settings.rocketchat_url))
+
+        def remember() -> None:
+            if session.server is None:  # stored by an older version: bind it where it just worked
+                self.store.save_session(session, server=self._session_server())
+            self.store.save_token(token, self.settings.rocketchat_url)
+
+        warning = self._remember(remember)
         return SignedIn(token=token, source="stored-login", username=session.username, warning=warning)
 
     def _sign_in(
-        self, username: str, password: str, *, source: Source, remember: bool, rejected: str | None = None
+        self,
+        username: str,
+        password: str,
+        *,
+        source: Source,
+        remember: bool,
+        rejected: str | None = None,
+        bind: bool = False,
     ) -> Outcome:
+        """Sign in with a username and password; ``bind``: the stored password has no server yet (an older
+        version stored it), so bind it to where it has just been accepted."""
         stored = source == "stored-login"
         session: OrgSession | None = None
         try:
@@ -249,7 +320,13 @@ class SignInFlow:
             return Failed.of(_stale_token_error(self.settings))
         log.info("signed in (%s) as %s", source, username)
         if stored:
-            warning = self._remember(lambda: self.store.save_token(token, self.settings.rocketchat_url))
+
+            def remember_stored() -> None:
+                if bind:
+                    self.store.save_login(username, password, server=self._password_server())
+                self.store.save_token(token, self.settings.rocketchat_url)
+
+            warning = self._remember(remember_stored)
         elif remember:
             warning = self._remember(lambda: self._save_all(username, password, session, token))
         else:
@@ -261,10 +338,10 @@ class SignInFlow:
     ) -> None:
         api = self.settings.organization
         if api is not None and api.remember == "session" and session is not None:
-            self.store.save_session(session)
+            self.store.save_session(session, server=self._session_server())
             self.store.save_login(username, None)
         else:
-            self.store.save_login(username, password)
+            self.store.save_login(username, password, server=self._password_server())
             self.store.forget_session()
         self.store.save_token(token, self.settings.rocketchat_url)
 
@@ -290,6 +367,13 @@ class SignInFlow:
         except CredentialStoreError as error:
             log.warning("keyring: %s", error)
             return None
+
+
+def _server_changed(server: str) -> str:
+    return (
+        f"The sign-in address is now {server}, not the one your password was saved for; enter your password "
+        "to sign in there, but only if you trust that address."
+    )
 
 
 def _stale_token_error(settings: Settings) -> UnexpectedResponse:

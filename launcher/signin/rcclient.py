@@ -1,7 +1,7 @@
-"""Rocket.Chat's REST API, the few calls the launcher needs (RC §6).
+"""Rocket.Chat's REST API, the few calls the launcher needs (docs/rocketchat-contract.md).
 
-Rocket.Chat's error bodies changed across versions (RC §6.1), so errors key on the HTTP status and read
-``message`` or ``error`` defensively.
+Rocket.Chat's error bodies changed across versions, so errors key on the HTTP status and read
+``message`` or ``error`` defensively (docs/rocketchat-contract.md#rest-authentication-and-errors).
 """
 
 from __future__ import annotations

@@ -40,6 +40,9 @@ class OrgSession:
     access_token: str | None = field(default=None, repr=False)
     cookies: dict[str, str] = field(default_factory=dict, repr=False)
     expires_at: datetime | None = None
+    #: Where the session is sent (the token address) when it came from the keyring; None: stored by an
+    #: older version, or not stored. Not part of equality: it is where the session lives, not what it is.
+    server: str | None = field(default=None, compare=False)
 
     def expired(self, now: datetime | None = None) -> bool:
         return _past(self.expires_at, now)

@@ -1,6 +1,6 @@
 """Start the launcher when the user logs in, with each OS's own mechanism.
 
-IT asks for this on every desk (platform.md §7.3: the official client has no login item). One small class per
+IT asks for this on every desk (the official client has no login item). One small class per
 OS, each writing exactly what that OS reads: an XDG autostart `.desktop` file on Linux, a value under the
 user's `Run` registry key on Windows, a LaunchAgent property list on macOS. The command always carries
 `--start-minimized`, so a login opens the tray rather than a window in the user's face.

@@ -36,7 +36,11 @@ def test_sign_in_then_sign_out(rc, org, run_cli, profile: Paths, ledger):
     ledger.add(token["authToken"])
     headers = {"X-User-Id": token["userId"], "X-Auth-Token": token["authToken"]}
     assert httpx.get(f"{rc.url}/api/v1/me", headers=headers).status_code == 200
-    assert keyring_entry(store, "org-login") == {"username": "alice", "password": EMPLOYEES["alice"]}
+    assert keyring_entry(store, "org-login") == {
+        "username": "alice",
+        "password": EMPLOYEES["alice"],
+        "server": f"{org.url}/api/login",  # bound to where it is sent (L5, test_stored_secrets_bound.py)
+    }
 
     signed_out = run_cli("sign-out")
 

@@ -85,8 +85,9 @@ def test_layers_apply_in_order_and_administrators_win(profile: Paths, tmp_path: 
     assert settings.organization_name == "Admin Corp"
     assert settings.sources["organization.name"] == str(site_high / "launcher.toml")
     assert settings.read_timeout == 20.0
-    assert settings.connect_timeout == 4.0
-    assert settings.sources["network.connect_timeout"] == str(env_file)
+    # network.* set by an administrator's file is locked: the env file's 4 is ignored (test_config_locks.py)
+    assert settings.connect_timeout == 3.0
+    assert settings.sources["network.connect_timeout"] == str(exe_file)
     assert settings.remember_me_default is False
     assert settings.login_strategy == "resume-token"
     assert settings.sources["login_strategy"] == str(profile.user_config_file)

@@ -64,6 +64,11 @@ class FakeWindowsCredentialManager(keyring.backend.KeyringBackend):
         raise PasswordDeleteError("Password not found")
 
 
+# It stands for keyring's own Windows backend, which the store's allowlist of OS stores admits by name.
+FakeWindowsCredentialManager.__module__ = "keyring.backends.Windows"
+FakeWindowsCredentialManager.__qualname__ = "WinVaultKeyring"
+
+
 def long_session(length: int) -> OrgSession:
     # An organization JWT of several kilobytes: far over Windows' ~1280-character limit.
     return OrgSession(username="alice", access_token="eyJ" + "a" * length, cookies={}, expires_at=None)

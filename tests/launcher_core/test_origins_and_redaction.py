@@ -1,4 +1,4 @@
-"""Rocket.Chat's origin rule (RC §2.2) and the masking of secrets in log text."""
+"""Rocket.Chat's origin rule and the masking of secrets in log text."""
 
 from __future__ import annotations
 

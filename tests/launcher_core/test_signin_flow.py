@@ -25,7 +25,7 @@ def rc_accepts(rc_url: str, token: RocketChatToken) -> bool:
 
 
 def resume_login(rc_url: str, token: RocketChatToken) -> httpx.Response:
-    """What the web client does with a token: a resume login, which does check expiry (RC §7)."""
+    """What the web client does with a token: a resume login, which does check expiry."""
     return httpx.post(f"{rc_url}/api/v1/login", json={"resume": token.auth_token})
 
 
@@ -39,7 +39,11 @@ def test_new_sign_in_stores_login_and_token(rc, org, store, settings_for, client
     assert outcome.source == "new-login"
     assert outcome.warning is None
     assert rc_accepts(rc.url, outcome.token)
-    assert keyring_entry(store, "org-login") == {"username": "alice", "password": EMPLOYEES["alice"]}
+    assert keyring_entry(store, "org-login") == {
+        "username": "alice",
+        "password": EMPLOYEES["alice"],
+        "server": f"{org.url}/api/login",  # bound to where it is sent (L5, test_stored_secrets_bound.py)
+    }
     cached = keyring_entry(store, "rocketchat-token")
     assert cached["authToken"] == outcome.token.auth_token
     assert cached["userId"] == outcome.token.user_id == rc.user_id("alice")
@@ -147,7 +151,7 @@ def test_token_expired_in_rocketchat_is_replaced_when_the_page_rejects_it(
     assert isinstance(first, SignedIn)
     rc.expire_tokens("rita")
 
-    # Rocket.Chat's REST layer does not check expiry (RC §6.1, §7): /me still passes, the page would not.
+    # Rocket.Chat's REST layer does not check expiry: /me still passes, the page would not.
     again = SignInFlow(settings, store, client=client_for(settings)).resume()
     assert isinstance(again, SignedIn) and again.source == "cached"
     rejected = resume_login(rc.url, first.token)
@@ -288,7 +292,11 @@ def test_rocketchat_mode_signs_in_with_rocketchat_login(rc, store, settings_for,
     assert isinstance(outcome, SignedIn), outcome
     assert client.sent == ["POST /api/v1/login"]
     assert rc_accepts(rc.url, outcome.token)
-    assert keyring_entry(store, "org-login") == {"username": "rita", "password": RC_USERS["rita"]}
+    assert keyring_entry(store, "org-login") == {
+        "username": "rita",
+        "password": RC_USERS["rita"],
+        "server": rc.url,  # mode "rocketchat": the password is bound to Rocket.Chat (L5)
+    }
 
 
 def test_rocketchat_mode_wrong_password(rc, store, settings_for, client_for):
