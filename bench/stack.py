@@ -1,4 +1,5 @@
-"""The servers the start-up benchmark runs against, in this process: rcsandbox and the token service.
+"""The servers the start-up benchmark runs against, in this process: the development stack
+(devstack.demo.DemoStack: rcsandbox and the token service) with the benchmark's users and knobs.
 
 One stack lives for the whole benchmark, because a returning launcher profile keeps Rocket.Chat's web
 session per origin: a restarted sandbox (new port) would sign every profile out. The latency knobs are
@@ -15,12 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rcsandbox import Sandbox, SandboxConfig, SandboxUser
-from rcsandbox.background import BackgroundServer
-from tokenservice.app import create_app
-from tokenservice.config import CookieSettings, ServiceAccount, TokenServiceConfig
-from tokenservice.directory import UsersFileDirectory
-from tokenservice.passwords import hash_password
+from devstack.demo import DemoStack, DemoUser
 from tokenservice.throttle import ThrottleSettings
 
 __all__ = ["BENCH_USER", "FLOOR_USER", "BenchStack", "Conditions"]
@@ -49,99 +45,49 @@ class Conditions:
         return f"d{round(self.client_start_delay * 1000)}-l{round(self.latency * 1000)}"
 
 
-class BenchStack:
-    """rcsandbox + token service on 127.0.0.1 with one employee; a context manager."""
+class BenchStack(DemoStack):
+    """The development stack with one employee and one Rocket.Chat-only account; a context manager."""
 
     def __init__(self, workdir: Path) -> None:
-        self.workdir = Path(workdir)
-        # A throw-away password for a throw-away directory; it goes to the launcher through its
+        # Throw-away passwords for a throw-away directory; the employee's goes to the launcher through its
         # keyring (stored-login profiles) or the e2e driver's input file (first run), never argv.
-        self.password = "bench-" + secrets.token_urlsafe(12)
-        self.floor_password = "floor-" + secrets.token_urlsafe(12)
-        self._secret = secrets.token_urlsafe(16)
-        self.sandbox: Sandbox | None = None
-        self._service: BackgroundServer | None = None
-        self._config: TokenServiceConfig | None = None
-
-    @property
-    def rocketchat_url(self) -> str:
-        assert self.sandbox is not None
-        return self.sandbox.url
-
-    @property
-    def organization_url(self) -> str:
-        assert self._service is not None
-        return self._service.url
-
-    def start(self) -> BenchStack:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.sandbox = Sandbox(
-            SandboxConfig(
-                users=[
-                    SandboxUser(
-                        username=FLOOR_USER,
-                        password=self.floor_password,
-                        name="Bench Floor",
-                        email="bench.floor@example.com",
-                        roles=["user"],
-                    )
-                ],
-                create_tokens_secret=self._secret,
-                settings={
-                    "Iframe_Integration_receive_enable": True,
-                    "Iframe_Integration_receive_origin": "*",
-                },
-                login_rate_limit=1_000_000,
-            )
-        ).start()
-        self._config = TokenServiceConfig(
-            rocketchat_url=self.sandbox.url,
-            service_account=ServiceAccount(username="admin", password="admin-pw"),  # noqa: S106 (sandbox)
-            directory=UsersFileDirectory(self._users_file()),
-            create_tokens_secret=self._secret,
-            cookie=CookieSettings(secure=False, samesite="lax"),  # plain http on loopback
+        super().__init__(
+            workdir,
+            [
+                DemoUser(
+                    username=BENCH_USER,
+                    password="bench-" + secrets.token_urlsafe(12),
+                    name="Bench User",
+                    email="bench.user@example.com",
+                )
+            ],
+            rocketchat_users=[
+                DemoUser(
+                    username=FLOOR_USER,
+                    password="floor-" + secrets.token_urlsafe(12),
+                    name="Bench Floor",
+                    email="bench.floor@example.com",
+                )
+            ],
+            organization=_ORGANIZATION,
+            login_rate_limit=1_000_000,
             throttle=ThrottleSettings(
                 max_failures_per_username=1_000_000, max_failures_per_address=1_000_000
             ),
         )
-        try:
-            self._service = BackgroundServer(create_app(self._config)).start()
-        except BaseException:
-            self.sandbox.stop()
-            raise
-        return self
 
-    def stop(self) -> None:
-        if self._service is not None:
-            self._service.stop()
-        if self.sandbox is not None:
-            self.sandbox.stop()
+    @property
+    def password(self) -> str:
+        return self.user.password
 
-    def __enter__(self) -> BenchStack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    @property
+    def floor_password(self) -> str:
+        return self.rocketchat_users[0].password
 
     def apply(self, conditions: Conditions) -> None:
         """Set the start delay and latency; pages read the delay when they load, services per request."""
-        assert self.sandbox is not None and self._config is not None
-        self.sandbox.set_client_start_delay(conditions.client_start_delay)
-        self.sandbox.set_latency(conditions.latency)
-        self._config.latency = conditions.latency
-
-    def write_launcher_config(self, path: Path) -> Path:
-        """A launcher.toml for this stack (organization mode, the token service's default contract)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            "[rocketchat]\n"
-            f'url = "{self.rocketchat_url}"\n'
-            "[organization]\n"
-            f'name = "{_ORGANIZATION}"\n'
-            f'url = "{self.organization_url}"\n',
-            encoding="utf-8",
-        )
-        return path
+        self.set_client_start_delay(conditions.client_start_delay)
+        self.set_latency(conditions.latency)
 
     def token_round_trips(self, config_file: Path, repeat: int = 3) -> float:
         """Median seconds of what a stored-login start adds: organization login + Rocket.Chat token, with
@@ -171,17 +117,6 @@ class BenchStack:
             for e in self.sandbox.events(kind="login")
             if start_epoch <= e["time"] <= end_epoch
         ]
-
-    def _users_file(self) -> Path:
-        path = self.workdir / "users.toml"
-        path.write_text(
-            "[[users]]\n"
-            f'username = "{BENCH_USER}"\nname = "Bench User"\nemail = "bench.user@example.com"\n'
-            f'password_hash = "{hash_password(self.password)}"\n',
-            encoding="utf-8",
-        )
-        path.chmod(0o600)
-        return path
 
 
 def _seconds(value: float) -> str:

@@ -2,9 +2,12 @@
 
 Starts the Rocket.Chat stand-in (rcsandbox) and the organization token service on free loopback ports,
 with one demo employee, prints the demo credentials, and opens the launcher on them with a throw-away
-profile and keyring namespace (both removed at the end). The sign-in page shows the demo credentials
-filled in; with --exit-when-ready the demo presses "Sign in" itself, so it runs unattended.
-`DemoStack` is also what the end-to-end tests run the real window against.
+profile and keyring namespace (both removed at the end). A Typist types the demo credentials into the
+sign-in page as a person would; with --exit-when-ready it presses "Sign in" too. --unattended signs in,
+saves a screenshot of the signed-in window and exits (what `make demo` runs on a machine with no display).
+`DemoStack` is the one place that builds this stack: the end-to-end tests run the real window against it,
+and the start-up benchmark's stack (bench/stack.py) is a DemoStack with its own users, raised rate limits
+and latency knobs.
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ from __future__ import annotations
 import argparse
 import secrets
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:  # the servers' packages load only when a stack starts (see main)
+    from tokenservice.throttle import ThrottleSettings
 
 DEMO_ORGANIZATION = "Example Corp (demo)"
+_DEFAULT_SCREENSHOT = Path("build/demo/signed-in.png")
+_UNATTENDED_TIMEOUT_S = 100
 
 
 @dataclass(frozen=True)
@@ -28,29 +37,48 @@ class DemoUser:
 
 
 class DemoStack:
-    """A running rcsandbox + token service with one employee; use as a context manager."""
+    """A running rcsandbox + token service on 127.0.0.1 with its employees; use as a context manager.
+
+    `users` are the employees (in the token service's users file; Rocket.Chat learns them at their first
+    sign-in), `rocketchat_users` accounts only Rocket.Chat knows. `organization` is the name
+    `write_launcher_config` gives the organization. `client_start_delay` and `latency` (seconds, every REST
+    answer of both servers) are the starting values of the latency knobs, which `set_client_start_delay`
+    and `set_latency` change while the stack runs. `login_rate_limit` (Rocket.Chat's logins per address
+    and minute) and `throttle` (the token service's failed-login limits) override the servers' defaults.
+    """
 
     def __init__(
         self,
         workdir: Path,
         users: list[DemoUser] | None = None,
         *,
+        rocketchat_users: Sequence[DemoUser] = (),
+        organization: str = DEMO_ORGANIZATION,
         rc_settings: dict[str, Any] | None = None,
         client_start_delay: float = 1.0,
+        latency: float = 0.0,
         password_cost: int = 2**14,
+        login_rate_limit: int | None = None,
+        throttle: ThrottleSettings | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.users = users or [DemoUser()]
+        self.rocketchat_users = list(rocketchat_users)
+        self.organization = organization
         self._rc_settings = {
             "Iframe_Integration_receive_enable": True,
             "Iframe_Integration_receive_origin": "*",
             **(rc_settings or {}),
         }
         self._client_start_delay = client_start_delay
+        self._latency = latency
         self._password_cost = password_cost
+        self._login_rate_limit = login_rate_limit
+        self._throttle = throttle
         self._secret = secrets.token_urlsafe(16)
         self.sandbox: Any = None
         self.token_server: Any = None
+        self.token_config: Any = None
 
     @property
     def user(self) -> DemoUser:
@@ -64,30 +92,42 @@ class DemoStack:
     def organization_url(self) -> str:
         return self.token_server.url
 
-    def start(self) -> DemoStack:
-        from rcsandbox import Sandbox, SandboxConfig
+    def start(self) -> Self:
+        from rcsandbox import Sandbox, SandboxConfig, SandboxUser
         from rcsandbox.background import BackgroundServer
         from tokenservice.app import create_app
         from tokenservice.config import CookieSettings, ServiceAccount, TokenServiceConfig
         from tokenservice.directory import UsersFileDirectory
+        from tokenservice.throttle import ThrottleSettings
 
         self.workdir.mkdir(parents=True, exist_ok=True)
+        overrides: dict[str, Any] = {}
+        if self._login_rate_limit is not None:
+            overrides["login_rate_limit"] = self._login_rate_limit
         self.sandbox = Sandbox(
             SandboxConfig(
+                users=[
+                    SandboxUser(username=u.username, password=u.password, name=u.name, email=u.email)
+                    for u in self.rocketchat_users
+                ],
                 create_tokens_secret=self._secret,
                 settings=self._rc_settings,
                 client_start_delay=self._client_start_delay,
+                latency=self._latency,
+                **overrides,
             )
         ).start()
-        config = TokenServiceConfig(
+        self.token_config = TokenServiceConfig(
             rocketchat_url=self.sandbox.url,
             service_account=ServiceAccount(username="admin", password="admin-pw"),  # noqa: S106 (sandbox admin)
             directory=UsersFileDirectory(self._write_users_file()),
             create_tokens_secret=self._secret,
             cookie=CookieSettings(secure=False, samesite="lax"),  # plain http on loopback
+            latency=self._latency,
+            throttle=self._throttle or ThrottleSettings(),
         )
         try:
-            self.token_server = BackgroundServer(create_app(config)).start()
+            self.token_server = BackgroundServer(create_app(self.token_config)).start()
         except BaseException:
             self.sandbox.stop()
             raise
@@ -99,20 +139,31 @@ class DemoStack:
         if self.sandbox is not None:
             self.sandbox.stop()
 
-    def __enter__(self) -> DemoStack:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def write_launcher_config(self, path: Path, organization: str = DEMO_ORGANIZATION, **extra: str) -> Path:
-        """A launcher.toml pointing at this stack (extra: top-level keys such as login_strategy)."""
+    def set_client_start_delay(self, seconds: float) -> None:
+        """The web client's start delay; a page reads it when it loads."""
+        self.sandbox.set_client_start_delay(seconds)
+
+    def set_latency(self, seconds: float) -> None:
+        """The latency of every REST answer of both servers, from their next request on. A token fetch
+        through the token service pays it there and again at every Rocket.Chat call the service makes."""
+        self.sandbox.set_latency(seconds)
+        self.token_config.latency = seconds
+
+    def write_launcher_config(self, path: Path, organization: str | None = None, **extra: str) -> Path:
+        """A launcher.toml pointing at this stack (organization mode, the token service's default contract;
+        organization: its name, default the stack's; extra: top-level keys such as login_strategy)."""
         lines = [f"{key} = {_toml(value)}" for key, value in extra.items()]
         lines += [
             "[rocketchat]",
             f"url = {_toml(self.rocketchat_url)}",
             "[organization]",
-            f"name = {_toml(organization)}",
+            f"name = {_toml(self.organization if organization is None else organization)}",
             f"url = {_toml(self.organization_url)}",
         ]
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,10 +200,13 @@ def main(options: argparse.Namespace) -> int:
             "pip install 'rocketchat-launcher[server]', then run the demo again."
         )
         return 1
+    from devstack.typist import Typist
     from launcher import app
     from launcher.config import load_settings
     from launcher.paths import Paths
 
+    unattended = bool(getattr(options, "unattended", False))
+    screenshot = Path(getattr(options, "screenshot", None) or _DEFAULT_SCREENSHOT).resolve()
     with (
         tempfile.TemporaryDirectory(prefix="rocketchat-launcher-demo-") as tmp,
         DemoStack(Path(tmp)) as stack,
@@ -161,23 +215,57 @@ def main(options: argparse.Namespace) -> int:
         config_file = stack.write_launcher_config(Path(tmp) / "launcher.toml")
         paths = Paths.under(Path(tmp) / "profile")
         settings = load_settings(env={}, paths=paths, config_file=config_file, site_config_dirs=[])
+        submit = unattended or bool(getattr(options, "exit_when_ready", False))
         print(
             "Demo running (stopped when the window closes):\n"
             f"  Rocket.Chat stand-in:   {stack.rocketchat_url}\n"
             f"  organization service:   {stack.organization_url}\n"
             f"  demo username:          {user.username}\n"
             f"  demo password:          {user.password}\n"
-            "The sign-in page is filled in with these; press Sign in.",
+            + (
+                "The demo types these into the sign-in page and signs in by itself."
+                if submit
+                else "The demo types these into the sign-in page; press Sign in."
+            ),
             flush=True,
         )
         options.paths = paths
         options.username = user.username
-        options.demo_password = user.password
-        options.demo_auto_submit = bool(getattr(options, "exit_when_ready", False))
         try:
-            return app.run(settings, options)
+            if unattended:
+                return _run_unattended(app, settings, options, user, Path(tmp) / "run", screenshot)
+            typist = Typist(user.username, user.password, submit=submit)
+            return app.run(settings, options, attach=typist.attach)
         finally:
             _forget(paths)
+
+
+def _run_unattended(
+    app: Any, settings: Any, options: argparse.Namespace, user: DemoUser, run_dir: Path, screenshot: Path
+) -> int:
+    """Sign in, save the signed-in window as `screenshot`, close: 0 only when Rocket.Chat signed in."""
+    import shutil
+
+    from launcher.testing.e2e_driver import E2EDriver
+
+    driver = E2EDriver(
+        run_dir,
+        plan={"finish_on": ["signed-in", "error"], "timeout": _UNATTENDED_TIMEOUT_S},
+        sign_in={"username": user.username, "password": user.password, "remember": True},
+    )
+    app.run(settings, options, attach=driver.attach)
+    shots = sorted(run_dir.glob("*-signed-in.png"))
+    if driver.report.get("final_state") != "signed-in" or not shots:
+        print(f"The demo did not sign in (it ended in {driver.report.get('final_state') or 'no state'}).")
+        return 1
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shots[-1], screenshot)
+    print(
+        f"Rocket.Chat is signed in. A screenshot of the window is in {screenshot}; "
+        "to see it live, run `make demo` on a desktop.",
+        flush=True,
+    )
+    return 0
 
 
 def _forget(paths: Any) -> None:

@@ -1,7 +1,7 @@
 """Entry point of the desktop window: `run(settings, options)`, called lazily by the CLI.
 
 Everything heavy (pywebview, Qt, httpx, keyring) is imported from here on, in the order that gets the
-window on screen first; see launcher/shell.py for the states and docs/desktop.md for what users see.
+window on screen first; see launcher/window/shell.py for the states and docs/desktop.md for what users see.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from launcher.timeline import Timeline
 
+if TYPE_CHECKING:
+    from launcher.window.shell import Shell
 
-def run(settings: Any, options: argparse.Namespace) -> int:
-    """Open the window; return the exit code (0 signed in or closed normally; see shell.EXIT_*)."""
+
+def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell], None] | None = None) -> int:
+    """Open the window; return the exit code (0 signed in or closed normally; see
+    launcher/window/exit_when_ready.py). `attach(shell)` runs before the window opens: the demo and
+    the end-to-end driver follow and drive the window from there."""
     timeline = Timeline()
     from launcher.paths import Paths
     from launcher.window.shell import Shell
@@ -37,15 +43,17 @@ def run(settings: Any, options: argparse.Namespace) -> int:
         exit_when_ready=bool(getattr(options, "exit_when_ready", False)),
         start_minimized=bool(getattr(options, "start_minimized", False)),
         username=getattr(options, "username", None),
-        demo_password=getattr(options, "demo_password", None),
-        auto_submit=bool(getattr(options, "demo_auto_submit", False)),
         instance=instance,
     )
     timeline_file: Path | None = getattr(options, "timeline", None)
     if timeline_file is not None:
         shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
     _apply_autostart_policy(settings)
-    if os.environ.get("ROCKETCHAT_LAUNCHER_E2E"):  # the test-only driver: not even imported otherwise
+    if attach is not None:
+        attach(shell)
+    if os.environ.get("ROCKETCHAT_LAUNCHER_E2E"):
+        # Test support: the bundle test drives the frozen app, which only an environment variable can
+        # reach; the driver is not even imported otherwise.
         from launcher.testing import e2e_driver as e2e
 
         driver = e2e.from_environment()

@@ -46,19 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_globals(parser, default=None)
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    window = parser.add_argument_group("window options (no subcommand)")
-    window.add_argument(
-        "--exit-when-ready", action="store_true", help="quit once Rocket.Chat shows signed in"
-    )
-    window.add_argument("--timeline", type=Path, metavar="FILE", help="write start-up timings (JSON) to FILE")
-    window.add_argument("--debug", action="store_true", help="enable the web inspector")
-    window.add_argument("--start-minimized", action="store_true", help="start hidden in the tray")
-    window.add_argument("--username", help="prefill the sign-in page with this username")
+    _add_window_options(parser.add_argument_group("window options (no subcommand, or demo)"), default=None)
+    window_shared = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _add_window_options(window_shared.add_argument_group("window options"), default=argparse.SUPPRESS)
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[shared], allow_abbrev=False, help=help)
+    def command(
+        name: str, help: str, parents: Sequence[argparse.ArgumentParser] = ()
+    ) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[shared, *parents], allow_abbrev=False, help=help)
 
     command("config", "print the effective settings and where each came from")
     sign_in = command("sign-in", "sign in and store the login in the keyring")
@@ -71,8 +68,32 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     autostart = command("autostart", "start the launcher at login: on, off or status")
     autostart.add_argument("action", choices=("on", "off", "status"), help="what to do")
-    command("demo", "run the launcher against a local Rocket.Chat stand-in")
+    demo = command("demo", "run the launcher against a local Rocket.Chat stand-in", parents=[window_shared])
+    demo.add_argument(
+        "--unattended",
+        action="store_true",
+        help="sign in by itself, save a screenshot of the signed-in window and exit (`make demo` does this when there is no display)",
+    )
+    demo.add_argument(
+        "--screenshot", type=Path, metavar="FILE", help="where --unattended saves the screenshot (PNG)"
+    )
     return parser
+
+
+def _add_window_options(group: Any, *, default: Any) -> None:
+    """The window's options; SUPPRESS (the subcommand's copy) keeps a value typed before the subcommand."""
+    flag = default if default is not None else False
+    group.add_argument(
+        "--exit-when-ready", action="store_true", default=flag, help="quit once Rocket.Chat shows signed in"
+    )
+    group.add_argument(
+        "--timeline", type=Path, metavar="FILE", default=default, help="write start-up timings (JSON) to FILE"
+    )
+    group.add_argument("--debug", action="store_true", default=flag, help="enable the web inspector")
+    group.add_argument(
+        "--start-minimized", action="store_true", default=flag, help="start hidden in the tray"
+    )
+    group.add_argument("--username", default=default, help="prefill the sign-in page with this username")
 
 
 def _add_globals(parser: argparse.ArgumentParser, *, default: Any) -> None:
@@ -167,10 +188,13 @@ def _exit_now(code: int) -> NoReturn:
 
 
 def _run_config(options: argparse.Namespace) -> int:
-    from launcher.config import config_layers, format_settings
+    from launcher.config import config_layers, format_locks, format_settings
 
     settings = _load_settings(options, require_complete=False)
     print(format_settings(settings))
+    if settings.warnings:
+        print()
+        print(format_locks(settings))
     print()
     print("Files read, lowest priority first (a missing file is skipped):")
     for role, path, _ in config_layers(paths=options.paths, env=os.environ, config_file=options.config):

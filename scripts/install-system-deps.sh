@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages the launcher and its tests need, only when some are missing.
 # Qt WebEngine runtime libraries, Xvfb for a real window without a screen, D-Bus and gnome-keyring
 # for a real Secret Service, ImageMagick for screenshots, desktop-file-utils for autostart checks.
-# See ../shared/reference/platform.md §6.1. Never installs dbus-x11 (it leaves stray buses behind).
+# See docs/platform-notes.md#linux-test-session. Never installs dbus-x11 (it leaves stray buses behind).
 set -euo pipefail
 
 PACKAGES=(

@@ -2,7 +2,8 @@
 # with-desktop-session.sh [--if-no-display] CMD...
 #
 # Runs CMD inside a private desktop session: its own D-Bus session bus, an unlocked throw-away
-# gnome-keyring, and a private Xvfb display, all torn down when CMD exits (platform reference §6.5).
+# gnome-keyring, and a private Xvfb display, all torn down when CMD exits. The keyring is unlocked before anything
+# touches it: a locked one would wait on a password prompt nobody can see.
 # With --if-no-display, a session that already has a display (DISPLAY set) runs CMD directly, on the
 # person's own screen and keyring. Used by `make demo` and handy for smoke tests on headless machines.
 set -u

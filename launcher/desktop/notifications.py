@@ -1,6 +1,6 @@
 """Rocket.Chat's notifications, checked and turned into what a desktop notification needs.
 
-The payload is Rocket.Chat's `notification` CustomEvent detail (RC §3.2): `{notification, fromOpenedRoom,
+The payload is Rocket.Chat's `notification` CustomEvent detail: `{notification, fromOpenedRoom,
 hasFocus}`, where `notification` is the `notify-user` object: `{title, text, payload: {rid, type, name,
 sender: {username, name}, message: {msg}}}`. It comes from the page, so every field is type-checked,
 cut to a fixed size and kept as plain text; nothing else of the object is used.

@@ -1,4 +1,4 @@
-"""The unread count, from what Rocket.Chat announces: its `unread-changed` event (RC §3.2) or, when no
+"""The unread count, from what Rocket.Chat announces: its `unread-changed` event or, when no
 event came (older servers, other clients), the `(N)` prefix of the page title (as Ferdium reads it).
 
 Rocket.Chat's payload is a number in new versions; up to 6.x it is `''` (nothing), `'•'` (unread

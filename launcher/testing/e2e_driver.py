@@ -75,11 +75,14 @@ def from_environment(env: dict[str, str] | os._Environ[str] = os.environ) -> E2E
 class E2EDriver:
     """Records and drives one launcher run for a test (see module docstring)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self, directory: Path, plan: dict[str, Any] | None = None, sign_in: dict[str, Any] | None = None
+    ) -> None:
+        """`plan` and `sign_in` default to the directory's plan.json and input.json."""
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.plan: dict[str, Any] = _read_json(directory / "plan.json") or {}
-        self._input: dict[str, Any] | None = _read_json(directory / "input.json")
+        self.plan: dict[str, Any] = plan if plan is not None else read_json(directory / "plan.json") or {}
+        self._input = sign_in if sign_in is not None else read_json(directory / "input.json")
         self._shell: Any = None
         self._start = time.monotonic()
         self._count = 0
@@ -91,6 +94,8 @@ class E2EDriver:
 
     def attach(self, shell: Any) -> None:
         self._shell = shell
+        if self._input is not None:
+            shell.expect_typed_sign_in()
         shell.add_listener(self._on_state)
         threading.Thread(target=self._watchdog, name="e2e-watchdog", daemon=True).start()
 
@@ -150,22 +155,11 @@ class E2EDriver:
     # ------------------------------------------------------------------ driving
 
     def _fill_and_submit(self, data: dict[str, Any]) -> bool:
-        values = json.dumps(
-            {
-                "username": str(data.get("username", "")),
-                "password": str(data.get("password", "")),
-                "remember": bool(data.get("remember", True)),
-            }
-        )
-        script = (
-            "(function (v) {"
-            " if (location.protocol !== 'file:') return false;"
-            " function type(el, text) { el.focus(); el.value = ''; for (var i = 0; i < text.length; i++) {"
-            "   el.value += text[i]; el.dispatchEvent(new Event('input', {bubbles: true})); } }"
-            " type(document.getElementById('username'), v.username);"
-            " type(document.getElementById('password'), v.password);"
-            " var r = document.getElementById('remember'); if (r.checked !== v.remember) r.click();"
-            " document.getElementById('submit').click(); return true; })(" + values + ")"
+        script = signin_form_script(
+            str(data.get("username", "")),
+            str(data.get("password", "")),
+            remember=bool(data.get("remember", True)),
+            submit=True,
         )
         return self._shell.evaluate(script) is True
 
@@ -203,7 +197,7 @@ class E2EDriver:
     def _serve_commands(self) -> None:
         number = 1
         while not self._done.is_set():
-            command = _read_json(self.dir / f"cmd-{number}.json")
+            command = read_json(self.dir / f"cmd-{number}.json")
             if command is None:
                 time.sleep(0.05)
                 continue
@@ -222,32 +216,32 @@ class E2EDriver:
         shell = self._shell
         desktop = shell.desktop
         kind = command.get("do")
-        qt = shell._qt
-        native = shell.window.native
+        engine = shell.engine
+        native = getattr(engine, "native_window", None)  # Qt's window: the tests drive the Qt engine
         if kind == "facts":
             return {**desktop.facts(), "state": shell.state, "page": self._facts()}
         if kind == "tray-icon":
             tray = desktop.tray
-            ok = tray is not None and qt.on_main_thread(lambda: tray.save_image(Path(command["path"])))
+            ok = tray is not None and engine.on_ui_thread(lambda: tray.save_image(Path(command["path"])))
             return {"saved": bool(ok)}
         if kind == "screenshot":
             return {"saved": shell.screenshot(Path(command["path"]))}
         if kind == "close-window":
-            qt.on_main_thread(native.close)
+            engine.on_ui_thread(native.close)
             return {"ok": True}
         if kind == "set-geometry":
             g = [int(command[k]) for k in ("x", "y", "width", "height")]
-            qt.on_main_thread(lambda: native.setGeometry(*g))
+            engine.on_ui_thread(lambda: native.setGeometry(*g))
             return {"ok": True}
         if kind == "tray":
             tray = desktop.tray
             return {
                 "clicked": bool(
-                    tray is not None and qt.on_main_thread(lambda: tray.trigger(command["title"]))
+                    tray is not None and engine.on_ui_thread(lambda: tray.trigger(command["title"]))
                 )
             }
         if kind == "key":
-            return {"sent": bool(qt.on_main_thread(lambda: _press(native, str(command["key"]))))}
+            return {"sent": bool(engine.on_ui_thread(lambda: _press(native, str(command["key"]))))}
         if kind == "page-command":  # what an embedding page would post: {"externalCommand": ...}
             script = (
                 "(function (o, m) { if (location.origin !== o) return false; window.postMessage(m, o);"
@@ -318,7 +312,25 @@ class E2EDriver:
         os.replace(tmp, self.dir / "report.json")
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def signin_form_script(username: str, password: str, *, remember: bool, submit: bool) -> str:
+    """JavaScript that types into the launcher's sign-in form as a person would (one input event per
+    character), sets "keep me signed in", and presses Sign in when `submit`. It does nothing outside the
+    launcher's own (file:) pages. The password is a throw-away test or demo password."""
+    values = json.dumps({"username": username, "password": password, "remember": remember, "submit": submit})
+    return (
+        "(function (v) {"
+        " if (location.protocol !== 'file:') return false;"
+        " function type(el, text) { el.focus(); el.value = ''; for (var i = 0; i < text.length; i++) {"
+        "   el.value += text[i]; el.dispatchEvent(new Event('input', {bubbles: true})); } }"
+        " type(document.getElementById('username'), v.username);"
+        " type(document.getElementById('password'), v.password);"
+        " var r = document.getElementById('remember'); if (r.checked !== v.remember) r.click();"
+        " if (v.submit) document.getElementById('submit').click(); return true; })(" + values + ")"
+    )
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, or None (missing, unreadable, not an object)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1,6 +1,6 @@
 /* Runs in the Rocket.Chat page at document creation (before Rocket.Chat's own scripts).
  * It only (1) draws the "Signing you in…" cover while the launcher signs the page in, and
- * (2) remembers Rocket.Chat's startup and logged-in/out CustomEvents (RC §3), which fire once and would
+ * (2) remembers Rocket.Chat's startup and logged-in/out CustomEvents, which fire once and would
  * be missed by a later check. It holds no token and posts nothing. When one of those events fires it
  * writes a fixed marker to the console ("rocketchat-launcher:wake:<event>"): the Qt window catches it
  * and reads `__rcLauncher` at once instead of waiting for its next poll. A marker is only a wake-up

@@ -1,5 +1,5 @@
 /* Runs in the Rocket.Chat page at document creation, next to cover.js. It only listens to what
- * Rocket.Chat announces on `window` (RC §3.2): `unread-changed`, `notification` and the user's status,
+ * Rocket.Chat announces on `window`: `unread-changed`, `notification` and the user's status,
  * and keeps them in `__rcLauncherDesktop` until the launcher collects them (it polls with a script,
  * so the page gets no bridge and calls nothing). No DOM is read. The launcher replaces the CONFIG line. */
 (function () {

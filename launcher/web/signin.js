@@ -86,7 +86,6 @@
     if (!ctx) return;
     window.launcherBridge.applyBrand(ctx);
     if (ctx.username) username.value = ctx.username;
-    if (ctx.prefill_password) password.value = ctx.prefill_password;
     remember.checked = ctx.remember !== false;
     if (ctx.notice) { notice.textContent = ctx.notice; notice.classList.add('visible'); }
     if (ctx.message) showError(ctx.message, ctx.field || null);

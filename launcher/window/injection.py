@@ -2,7 +2,7 @@
 
 Every script that carries the token checks, inside the page and right before posting, that the page is
 still on Rocket.Chat's origin (`location.origin !== RC_ORIGIN` -> do nothing), and posts with
-targetOrigin = that origin, never '*' (RC §2.4, §11.1). Values are embedded with json.dumps, so no
+targetOrigin = that origin, never '*'. Values are embedded with json.dumps, so no
 quote in an organization name or token can break out of the string.
 """
 
@@ -26,8 +26,9 @@ def cover_script(rc_origin: str, organization: str, cover: bool, template: Path 
     return source.replace(_CONFIG_LINE, f"var CONFIG = {config};")
 
 
-# Reads Rocket.Chat's own sign-in state (RC §8): the Meteor.* keys, plain or namespaced, in localStorage
+# Reads Rocket.Chat's own sign-in state: the Meteor.* keys, plain or namespaced, in localStorage
 # or sessionStorage (Accounts_ForgetUserSessionOnWindowClose), plus the CustomEvents seen by cover.js.
+# See docs/rocketchat-contract.md#meteor-storage-keys.
 _READ_STATE = """
 function __rclState(userId, token) {
   function scan(store) {
@@ -62,13 +63,14 @@ function __rclState(userId, token) {
 WAKE_MARKER = "rocketchat-launcher:wake:"
 
 # The in-page poster: posts `login-with-token` at once, again right after Rocket.Chat's `startup` event
-# (its command listener is attached in the same task, RC §2.7: hence setTimeout 0), and then until the
+# (its command listener is attached in the same task: hence setTimeout 0), and then until the
 # page is signed in as the expected user or the wait is over: every INTERVAL ms while Rocket.Chat has not
 # started (a post nobody listens to is lost and costs nothing), every RETRY ms once it has, or once it
-# took longer than FAST_FOR ms to say so (RC §3.4: `startup` may never come), because then every post is
-# a login attempt that Rocket.Chat rate-limits (RC §6.2). The token lives only in this closure;
+# took longer than FAST_FOR ms to say so (`startup` may never come), because then every post is
+# a login attempt that Rocket.Chat rate-limits. The token lives only in this closure;
 # window.__rcLauncherPoster holds the attempt id and stop(), nothing secret. The origin is checked right
 # before every post, and the target is Rocket.Chat's origin, never '*'.
+# See docs/rocketchat-contract.md#startup-race and #rate-limits.
 _POSTER = """
 function __rclPoster(RC_ORIGIN, TOKEN, USER_ID, ATTEMPT, TIMES) {
   var me = {attempt: ATTEMPT, stopped: false, posts: 0}, timer = null, started = Date.now(), last = 0;
@@ -194,7 +196,8 @@ def hide_cover(rc_origin: str) -> str:
 
 def sign_out(rc_origin: str) -> str:
     """Ask Rocket.Chat to log out (iframe `logout` command), then wipe its storage for this origin:
-    Meteor keys, the rc_uid/rc_token cookies, IndexedDB and caches (RC §8, §11.1 item 8)."""
+    Meteor keys, the rc_uid/rc_token cookies, IndexedDB and caches
+    (docs/rocketchat-contract.md#signing-out-cleanly)."""
     return (
         "(function (RC_ORIGIN) {"
         + """

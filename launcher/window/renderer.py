@@ -1,8 +1,9 @@
 """Which web engine pywebview picked, and whether Rocket.Chat can run in it.
 
 pywebview falls back silently: on Windows without the WebView2 runtime it uses Internet Explorer
-(mshtml), where Rocket.Chat does not run at all (PF §1.2). We refuse such a renderer with a message
+(mshtml), where Rocket.Chat does not run at all. We refuse such a renderer with a message
 that tells the user what to install, instead of showing a broken window.
+See docs/platform-notes.md#pywebview-renderer-selection.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The iframe command (`login-with-token` posted to the page) keeps the token out of URLs, but works only
 when Rocket.Chat listens (Iframe_Integration_receive_enable) and admits its own origin
-(Iframe_Integration_receive_origin, RC §2.2). The `/home?resumeToken=` deep link always works (RC §5)
+(Iframe_Integration_receive_origin). The `/home?resumeToken=` deep link always works
 but puts the token in a URL, so `auto` uses it only when the command cannot work, or did not.
+See docs/rocketchat-contract.md#origin-check and #resume-token-link.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ RECEIVE_ORIGIN = "Iframe_Integration_receive_origin"
 PUBLIC_SETTING_IDS = (RECEIVE_ENABLE, RECEIVE_ORIGIN)
 
 # Bounded waits: how long the command may stay unconfirmed before `auto` falls back, and how long the
-# deep link may take. Rocket.Chat's client attaches its listener late (RC §2.7), so be generous.
+# deep link may take. Rocket.Chat's client attaches its listener late, so be generous
+# (docs/rocketchat-contract.md#startup-race).
 COMMAND_WAIT_S = 12.0
 RESUME_WAIT_S = 20.0
 # The command is posted by a script inside the page (injection.login_tick): at once, right after
@@ -36,7 +38,7 @@ POLL_S = 0.075
 # A profile with the signed-in mark: how long to watch for the page signing itself in from its own
 # stored session (the token path runs beside it and takes over when it cannot).
 PAGE_SESSION_WAIT_S = 30.0
-# After the deep link, Rocket.Chat removes ?resumeToken= whether the login worked or not (RC §5); signed
+# After the deep link, Rocket.Chat removes ?resumeToken= whether the login worked or not; signed
 # out that long after the removal means the token was refused.
 REJECTED_GRACE_S = 2.5
 

@@ -36,6 +36,24 @@ def test_demo_signs_in_unattended_with_exit_when_ready(tmp_path):
     assert data["local_page_loaded"] < data["token_ready"] < data["signin_confirmed"]  # the form, then RC
 
 
+def test_demo_unattended_signs_in_and_saves_a_screenshot_of_the_signed_in_window(tmp_path):
+    shot = tmp_path / "shots" / "signed-in.png"
+    env = {k: v for k, v in os.environ.items() if k != "ROCKETCHAT_LAUNCHER_E2E"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "launcher", "demo", "--unattended", "--screenshot", str(shot)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert "signs in by itself" in proc.stdout and "press Sign in" not in proc.stdout
+    assert f"A screenshot of the window is in {shot}" in proc.stdout
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000  # a real picture, not an empty file
+
+
 def test_with_desktop_session_runs_directly_when_a_display_exists():
     proc = subprocess.run(
         ["bash", str(SCRIPT), "--if-no-display", "sh", "-c", 'printf "%s" "$DISPLAY"'],

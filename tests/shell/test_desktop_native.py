@@ -1,8 +1,8 @@
 """The Windows/macOS desktop parts (no Qt there), run on Linux with the OS underneath mocked:
 
-- the tray is the real launcher.tray_pystray on real pystray (Menu, MenuItem, default item, setup thread,
+- the tray is the real launcher.desktop.tray.windows_macos on real pystray (Menu, MenuItem, default item, setup thread,
   icon/title properties) over a recording pystray Icon backend standing in for win32/darwin;
-- notifications are the real launcher.notify_native on the real desktop-notifier front end and its
+- notifications are the real launcher.desktop.notify.windows_macos on the real desktop-notifier front end and its
   backend base class (per-notification click handlers) over a recording backend standing in for WinRT
   (it hands clicks to the running asyncio loop, as the WinRT backend does) or the macOS fallback;
 - the window is a stand-in with pywebview's real Event objects (handlers in threads, as on WinForms and
@@ -38,9 +38,13 @@ from launcher.desktop.notifications import Notification
 from launcher.desktop.notify.windows_macos import NativeNotifier, NotifierUnavailable
 from launcher.desktop.place import Rect, WindowState
 from launcher.desktop.place_tracker import WindowTracker
+from launcher.desktop.tray import windows_macos as tray_windows_macos
 from launcher.desktop.tray.windows_macos import PystrayTray
 from launcher.desktop.unread import NONE, Unread
 from launcher.window import injection
+from launcher.window.engines import generic as generic_engine
+from launcher.window.engines.generic import GenericEngine
+from launcher.window.states import State
 
 RC = "https://chat.example.test"
 ICON = ICON_PNG
@@ -327,7 +331,7 @@ class FakeWindow:
 
     def __init__(self) -> None:
         self.events = EventContainer()
-        for name in ("moved", "resized", "maximized", "minimized", "restored"):
+        for name in ("moved", "resized", "maximized", "minimized", "restored", "loaded"):
             setattr(self.events, name, Event(self))
         self.calls: list[str] = []
         self.title = ""
@@ -335,6 +339,9 @@ class FakeWindow:
 
     def set_title(self, title: str) -> None:
         self.title = title
+
+    def get_current_url(self) -> str:
+        return RC + "/home"
 
     def show(self) -> None:
         self.calls.append("show")
@@ -354,16 +361,26 @@ class FakeShell:
         self.paths = SimpleNamespace(data_dir=data_dir)
         self.organization = "Example Corp"
         self.rc_origin = self.rc_url = RC
-        self.state = "signed-in"
+        self.state = State.SIGNED_IN
         self.login_path = "resume-token"
         self.start_minimized = False
         self.exit_code: int | None = None
         self.window = FakeWindow()
-        self._qt = None
-        self._closed = threading.Event()
+        self.engine = GenericEngine()  # the real engine for WebView2/WKWebView, on the fake window
+        self.closed = threading.Event()
         self.drains: list[dict[str, Any]] = []
         self.drained = 0
         self.actions: list[str] = []
+
+    @property
+    def exiting(self) -> bool:
+        return self.exit_code is not None
+
+    def set_title(self, title: str) -> None:
+        self.window.set_title(title)
+
+    def reload(self) -> None:
+        self.actions.append("reload")
 
     def evaluate(self, script: str, timeout: float = 5.0) -> Any:
         assert script == injection.desktop_drain(RC)
@@ -407,17 +424,17 @@ def _notification(status: str = "online", rid: str = "GENERAL", name: str = "gen
 @pytest.fixture
 def windows_desktop(mocked_os, monkeypatch, tmp_path):
     """A Desktop as on Windows: platform and tray availability mocked, screens as WinForms reports."""
-    monkeypatch.setattr(desktop, "_platform", lambda: "win32")
-    monkeypatch.setattr(desktop, "_native_tray_available", lambda: True)
-    monkeypatch.setattr(desktop, "_webview_screens", lambda: [Rect(0, 0, 1920, 1040)])
+    monkeypatch.setattr(tray_windows_macos, "tray_available", lambda: True)
+    monkeypatch.setattr(generic_engine, "_screens", lambda: [Rect(0, 0, 1920, 1040)])
     monkeypatch.setattr(desktop, "POLL_INTERVAL_S", 0.05)
     started: list[tuple[FakeShell, desktop.Desktop, threading.Thread]] = []
 
     def start(**kwargs: Any) -> tuple[FakeShell, desktop.Desktop]:
         shell = FakeShell(tmp_path, **kwargs)
-        desk = desktop.Desktop(shell)
+        desk = desktop.Desktop(shell, platform="win32")
         shell.options = desk.window_options((1180, 780))
-        desk.attach(shell.window)
+        shell.engine.attach(shell.window)
+        shell.engine.shown()
         thread = threading.Thread(target=desk.start, daemon=True)
         thread.start()
         started.append((shell, desk, thread))
@@ -426,7 +443,7 @@ def windows_desktop(mocked_os, monkeypatch, tmp_path):
 
     yield start
     for shell, desk, thread in started:
-        shell._closed.set()
+        shell.closed.set()
         thread.join(5)
         desk.close()
 
@@ -457,7 +474,7 @@ def test_windows_desktop_with_mocked_pystray_menu_signs_out_quits_and_closes_to_
     icon = wait_for(lambda: RecordingIcon.instances and RecordingIcon.instances[-1], "the tray icon")
     shell.window.events.moved.set(300, 200)
     shell.window.events.resized.set(1000, 700)
-    wait_for(lambda: desk._tracker.state() == WindowState(300, 200, 1000, 700), "the tracked place")
+    wait_for(lambda: shell.engine.place() == WindowState(300, 200, 1000, 700), "the tracked place")
 
     assert desk.on_closing() is False and shell.window.calls[-1] == "hide"  # closed to the tray
     assert window_state.load(tmp_path) == WindowState(300, 200, 1000, 700)
@@ -491,7 +508,7 @@ def test_windows_start_minimized_with_mocked_tray_opens_hidden_on_the_saved_plac
     window_state.save(tmp_path, WindowState(200, 100, 900, 650, maximized=True))
     shell = FakeShell(tmp_path)
     shell.start_minimized = True
-    desk = desktop.Desktop(shell)
+    desk = desktop.Desktop(shell, platform="win32")
     options = desk.window_options((1180, 780))
     assert options == {
         "width": 900,

@@ -5,6 +5,8 @@ platform="win32" with pywebview's fallback renderer, and the tests say so in the
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,10 @@ import pytest
 from launcher.paths import Paths
 from launcher.timeline import Timeline, process_start_epoch
 from launcher.window import navigation, strategy, webstate
-from launcher.window.bridge import REFUSED, LauncherApi
+from launcher.window.bridge import ALLOWED, Bridge
 from launcher.window.injection import cover_script, login_tick
 from launcher.window.renderer import backend_problem, renderer_problem
+from launcher.window.states import State
 
 RC = "https://chat.example.com"
 
@@ -40,7 +43,7 @@ RC = "https://chat.example.com"
             },
             "iframe-command",
         ),
-        # Rocket.Chat does not trim: a space before the origin makes it a different string (RC §2.2)
+        # Rocket.Chat does not trim: a space before the origin makes it a different string
         (
             {
                 "Iframe_Integration_receive_enable": True,
@@ -152,43 +155,102 @@ class _RecordingController:
         return {"ok": True}
 
 
+def _bridge(caller):
+    """A Bridge on a recording controller; `ran` collects the scripts it would run in the page."""
+    controller = _RecordingController()
+    ran: list[str] = []
+    done = threading.Event()
+
+    def run_js(script):
+        ran.append(script)
+        done.set()
+
+    return Bridge(controller, lambda: caller, run_js), controller, ran, done
+
+
+def _settle(bridge_threads_before: int) -> None:
+    deadline = time.monotonic() + 5
+    while threading.active_count() > bridge_threads_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize(
     "caller", [RC + "/home", "https://evil.example/", "file:///tmp/fake/signin.html", None]
 )
 def test_bridge_refuses_every_page_but_the_launchers_own(caller):
-    controller = _RecordingController()
-    api = LauncherApi(controller, lambda: caller)
-    assert api.context() == REFUSED
-    assert api.sign_in("mallory", "pw", True) == REFUSED
-    assert api.retry() == REFUSED
-    assert api.sign_in_as_someone_else() == REFUSED
-    assert controller.calls == []
+    bridge, controller, ran, _ = _bridge(caller)
+    before = threading.active_count()
+    for name, params in (
+        ("context", []),
+        ("sign_in", ["mallory", "pw", True]),
+        ("retry", []),
+        ("sign_in_as_someone_else", []),
+    ):
+        bridge.dispatch(None, name, params, "call-1")
+    _settle(before)
+    assert controller.calls == [] and ran == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "_shell",
+        "context.__globals__",
+        "context.__class__",
+        "__class__",
+        "sign_in.__code__",
+        "submit_credentials",
+        "page_context",
+        "_functions",
+        "",
+        None,
+        7,
+        ["context"],
+    ],
+)
+def test_bridge_refuses_every_name_but_the_four_functions(name):
+    bridge, controller, ran, _ = _bridge(navigation.local_page_url("signin.html"))
+    before = threading.active_count()
+    bridge.dispatch(None, name, [], "call-1")
+    _settle(before)
+    assert controller.calls == [] and ran == []
+
+
+@pytest.mark.parametrize("call_id", ["a'];alert(1);//", "x" * 65, None, 3, ""])
+def test_bridge_refuses_call_ids_that_are_not_plain(call_id):
+    bridge, controller, ran, _ = _bridge(navigation.local_page_url("signin.html"))
+    before = threading.active_count()
+    bridge.dispatch(None, "context", [], call_id)
+    _settle(before)
+    assert controller.calls == [] and ran == []
 
 
 def test_bridge_serves_the_local_pages_and_never_raises():
-    controller = _RecordingController()
-    api = LauncherApi(controller, lambda: navigation.local_page_url("signin.html"))
-    assert api.context() == {"organization": "Example"}
-    assert api.sign_in("alice", "pw", 1) == {"ok": True}
-    assert api.sign_in(None, "pw") == {
-        "ok": False,
-        "message": "Enter your username and password.",
-        "field": "username",
-    }
-    assert controller.calls == ["context", "sign_in:alice:True"]
+    bridge, controller, ran, done = _bridge(navigation.local_page_url("signin.html"))
+    bridge.dispatch(None, "context", [], "c1")
+    assert done.wait(5)
+    assert controller.calls == ["context"]
+    assert '["context"]["c1"]' in ran[0] and json.dumps(json.dumps({"organization": "Example"})) in ran[0]
+
+    done.clear()
+    bridge.dispatch(None, "sign_in", ["alice", "pw", 1], "c2")
+    assert done.wait(5)
+    assert controller.calls[-1] == "sign_in:alice:True"
+    assert "pw" not in ran[-1]
 
     def broken():
         raise RuntimeError("boom with details")
 
     controller.retry = broken
-    answer = api.retry()
+    bridge = Bridge(controller, lambda: navigation.local_page_url("signin.html"), ran.append)
+    answer = next(f for f in bridge.functions() if f.__name__ == "retry")()
     assert answer["ok"] is False and "boom" not in answer["message"]
 
 
-def test_bridge_exposes_no_private_state_to_javascript():
-    api = LauncherApi(_RecordingController(), lambda: None)
-    public = [name for name in dir(api) if not name.startswith("_")]
-    assert sorted(public) == ["context", "retry", "sign_in", "sign_in_as_someone_else"]
+def test_bridge_exposes_exactly_the_four_functions():
+    bridge, _, _, _ = _bridge(None)
+    assert tuple(f.__name__ for f in bridge.functions()) == ALLOWED
+    assert ALLOWED == ("context", "sign_in", "retry", "sign_in_as_someone_else")
 
 
 # ---------------------------------------------------------------- injection
@@ -275,6 +337,15 @@ class _Settings:
         self.login_strategy = strategy_name
 
 
+class _NoEngine:
+    """The page is faked in this test: the engine only has to take the cover script."""
+
+    poll_interval_s = 0.01
+
+    def set_document_script(self, source: str) -> None:
+        pass
+
+
 class _Token:
     auth_token = "t"
     user_id = "u"
@@ -307,17 +378,17 @@ def test_sign_in_sequence_with_a_faked_page(
     shell = Shell(_Settings(configured), Paths.under(tmp_path), Timeline())
     tried: list[str] = []
     states: list[str] = []
-    shell._public = public
-    shell._public_done.set()
-    shell._attempt = lambda gen, token, path: tried.append(path) or outcomes.get(path, "confirmed")
-    shell._eval = lambda script, timeout=5.0: None
-    shell._load = lambda url: None
-    shell._not_confirmed = lambda gen, token, refreshed: states.append("not-confirmed")
-    shell.add_listener(lambda state, info: None)
-    gen = shell._begin("signing-in")
-    shell._set_state = lambda g, state, **info: states.append(state)
+    shell.session._public = public
+    shell.session._public_done.set()
+    shell.handoff._attempt = lambda gen, token, path: tried.append(path) or outcomes.get(path, "confirmed")
+    shell.handoff._not_confirmed = lambda gen, token, refreshed: states.append("not-confirmed")
+    shell.engine = _NoEngine()
+    shell.evaluate = lambda script, timeout=5.0: None
+    shell.load = lambda url: None
+    gen = shell.episodes.begin(State.SIGNING_IN)
+    shell.change_state = lambda g, state, **info: states.append(state)
 
-    shell._sign_in_page(gen, _Token())
+    shell.handoff.sign_in_page(gen, _Token())
 
     assert tried == expected_paths
     assert states == [expected_state]

@@ -46,7 +46,7 @@ def test_organization_down_without_a_cached_token_shows_the_error_page(make_laun
     launcher = make_launcher()
     launcher.sign_in_with_form()
     CredentialStore(launcher.paths.keyring_namespace).forget_token()
-    # the page's own stored session is no cached token either: Rocket.Chat rejects it (expired, RC §7);
+    # the page's own stored session is no cached token either: Rocket.Chat rejects it (expired);
     # a page that still holds a valid session signs itself in (tests/shell/test_cached_start.py)
     launcher.stack.sandbox.expire_tokens(ALICE.username)
     launcher.stack.token_server.stop()

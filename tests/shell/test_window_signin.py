@@ -97,7 +97,7 @@ def test_command_not_accepted_uses_the_resume_token_link(make_launcher, rc_setti
     assert run.states[-1] == "signed-in", run.explain()
     assert run.entry("signed-in")["info"]["path"] == "resume-token"
     assert run.timeline["login_path_first"] == "resume-token"  # decided from settings.public, no waiting
-    # Rocket.Chat strips the token from the address once it used it (RC §5)
+    # Rocket.Chat strips the token from the address once it used it
     assert "resumeToken" not in (run.entry("signed-in")["url"] or "")
     assert not launcher.stack.sandbox.events(kind="command-rejected")
     run.assert_screenshots()

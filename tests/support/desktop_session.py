@@ -2,7 +2,7 @@
 
 Why: the launcher stores secrets in the real Secret Service and shows a real Qt WebEngine window. Tests
 must exercise both without touching the developer's own keyring, bus or screen, and without leaving
-processes behind (platform reference §6.3-§6.5, §6.8).
+processes behind (docs/platform-notes.md#linux-test-session).
 
 Every process is started by us, in the foreground, so that we own its pid and can stop it. The D-Bus
 daemon and gnome-keyring run WITHOUT ``DISPLAY``: should anything ever ask gnome-keyring for an unlock

@@ -25,6 +25,7 @@ from jeepney import (
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 from launcher.desktop.notifications import Notification, escape_markup
+from launcher.desktop.notify import NotifierUnavailable
 
 _log = logging.getLogger(__name__)
 
@@ -34,10 +35,6 @@ _SERVICE = DBusAddress(
     interface="org.freedesktop.Notifications",
 )
 _TIMEOUT_S = 3.0
-
-
-class NotifierUnavailable(Exception):
-    """No notification service on the session bus."""
 
 
 class DBusNotifier:

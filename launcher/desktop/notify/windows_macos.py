@@ -22,14 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from launcher.desktop.notifications import Notification
+from launcher.desktop.notify import NotifierUnavailable
 
 _log = logging.getLogger(__name__)
 
 _SEND_TIMEOUT_S = 5.0
-
-
-class NotifierUnavailable(Exception):
-    """The system will not show this process's notifications."""
 
 
 class NativeNotifier:

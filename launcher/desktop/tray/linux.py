@@ -92,8 +92,15 @@ class Tray:
                 return True
         return False
 
+    @property
+    def tooltip(self) -> str:
+        return str(self._icon.toolTip())
+
     def hide(self) -> None:
         self._icon.hide()
+
+    def close(self) -> None:
+        """Nothing to do at exit: the icon goes with Qt's application (touching it then could crash)."""
 
     def show_message(self, title: str, body: str) -> None:
         """A notification balloon from the tray icon (where no notification service is reachable)."""

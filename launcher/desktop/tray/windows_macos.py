@@ -141,6 +141,10 @@ class PystrayTray:
 
         self._run_on_ui(stop)
 
+    def close(self) -> None:
+        """At exit: remove the icon and end pystray's loop."""
+        self.hide()
+
     def show_message(self, title: str, body: str) -> None:
         """A balloon from the icon (where no notification service is there); clicks do not open a room."""
 

@@ -1,9 +1,12 @@
-"""Qt WebEngine specifics pywebview does not expose: navigation guard, document-start script, load
-failures, cover.js's console wake-ups (launcher.injection.WAKE_MARKER), screenshots, the persistent profile's paths, and running code on the Qt (main) thread.
+"""The Qt WebEngine engine (Linux): what pywebview does not expose, done on Qt directly.
 
-pywebview builds its page from the class `BrowserView.WebPage` (webview/platforms/qt.py); we swap in a
-subclass before the window is created, so every hook is in place before the first URL loads. Import this
-module only when the Qt backend is in use.
+The navigation guard, the document-start cover script, load failures, cover.js's console wake-ups
+(injection.WAKE_MARKER), the bridge only on the launcher's own pages, screenshots, the window's place,
+and running code on the Qt (main) thread.
+
+pywebview builds its page from the class `BrowserView.WebPage` (webview/platforms/qt.py); the engine
+swaps in a subclass before the window is created, so every hook is in place before the first URL loads.
+Import this module only when the Qt backend is in use.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import webview.platforms.qt as _qt
 from qtpy import QtCore
 from qtpy.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
-from launcher.window import navigation
+from launcher.desktop import place
+from launcher.desktop.place import WindowState
+from launcher.window import navigation, strategy
+from launcher.window.engines.base import Engine, PageHooks, replace_bridge_dispatcher
 
 _log = logging.getLogger(__name__)
 
@@ -26,33 +32,7 @@ _SCRIPT_NAME = "rocketchat-launcher-cover"
 _DESKTOP_SCRIPT_NAME = "rocketchat-launcher-desktop"
 
 
-class PageHooks:
-    """What the shell wants from the page; set once, before the window is created."""
-
-    def __init__(
-        self,
-        rc_origin: str,
-        cover_source: str,
-        cache_dir: Path,
-        on_load_finished: Callable[[str, bool], None],
-        on_external: Callable[[str], None],
-        desktop_source: str | None = None,
-        on_wake: Callable[[str], None] | None = None,
-        wake_marker: str = "",
-    ) -> None:
-        self.rc_origin = rc_origin
-        self.on_wake = on_wake
-        self.wake_marker = wake_marker
-        self.cover_source = cover_source
-        self.desktop_source = desktop_source
-        self.cache_dir = cache_dir
-        self.on_load_finished = on_load_finished
-        self.on_external = on_external
-        self.page: _GuardedPage | None = None
-        self.invoker: _Invoker | None = None
-
-
-_hooks: PageHooks | None = None
+_engine: QtEngine | None = None  # the engine whose hooks the page class reads (one window per process)
 
 
 class _Invoker(QtCore.QObject):
@@ -104,30 +84,43 @@ class _GuardedPage(_PywebviewPage):
             super().__init__(parent, profile)
         finally:
             _qt.BrowserView.WebPage = _GuardedPage
-        hooks = _hooks
+        engine = _engine
+        hooks = engine.hooks if engine is not None and engine.page is None else None
         self._hooks = hooks
-        if hooks is None:  # e.g. the web inspector window: plain pywebview behaviour
-            return
+        self._channel: Any = None  # pywebview's QWebChannel, attached only while a local page shows
+        if engine is None or hooks is None:
+            return  # the web inspector's page (or a second page): plain pywebview behaviour
         if profile is not None:
             hooks.cache_dir.mkdir(parents=True, exist_ok=True)
             profile.setCachePath(str(hooks.cache_dir))
-        hooks.page = self
-        hooks.invoker = _Invoker()
+        engine.page = self
+        engine.invoker = _Invoker()
         _set_document_script(self, hooks.cover_source)
         if hooks.desktop_source:
             _set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
         self.loadFinished.connect(self._load_finished)
         self.renderProcessTerminated.connect(self._render_process_terminated)
 
+    def setWebChannel(self, channel: Any, *args: Any) -> None:
+        """pywebview attaches its channel once, for every page; keep it for the launcher's own pages."""
+        if self._hooks is None:
+            super().setWebChannel(channel, *args)
+            return
+        self._channel = channel
+        if navigation.is_local_page(self.url().toString()):
+            super().setWebChannel(channel, *args)
+
     def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
         hooks = self._hooks
         if hooks is None or not is_main_frame:
             return True  # sub-frames (Rocket.Chat's embeds) stay Rocket.Chat's business
         target = url.toString()
-        if nav_type == QWebEnginePage.NavigationType.NavigationTypeTyped:
-            return True  # the launcher itself asked for this URL
         kind = navigation.classify(target, hooks.rc_origin)
-        if kind in ("local", "rocketchat"):
+        typed = nav_type == QWebEnginePage.NavigationType.NavigationTypeTyped
+        if typed or kind in ("local", "rocketchat"):
+            # The bridge's transport exists only in the launcher's own pages: Rocket.Chat's page (an
+            # admin's custom script, an XSS) finds no `qt.webChannelTransport` to reach Python through.
+            super().setWebChannel(self._channel if kind == "local" else None)
             return True
         if kind == "external":
             hooks.on_external(target)
@@ -198,96 +191,220 @@ def _set_document_script(page: QWebEnginePage, source: str, name: str = _SCRIPT_
     scripts.insert(script)
 
 
-def install(hooks: PageHooks, storage_dir: Path) -> None:
-    """Put our page class and profile path in place; call before webview.start()."""
-    global _hooks
-    _hooks = hooks
-    storage_dir.mkdir(parents=True, exist_ok=True)
-    _qt._profile_storage_path = str(storage_dir)  # read when the window's profile is created
-    _qt.BrowserView.WebPage = _GuardedPage
+_pywebview_set_js_api = _qt.BrowserView._set_js_api
 
 
-def set_document_script(source: str) -> None:
-    """Replace the document-creation script (e.g. cover on/off) for the next page loads."""
-    hooks = _hooks
-    if hooks is None or hooks.page is None or hooks.invoker is None:
+def _set_js_api_on_local_pages(view: Any) -> None:
+    """pywebview injects `window.pywebview` after every load; only the launcher's own pages get it.
+
+    Elsewhere the load is only announced (pywebview's `loaded` event), so pywebview's waits go on."""
+    if navigation.is_local_page(view.webview.page().url().toString()):
+        _pywebview_set_js_api(view)
         return
-    page = hooks.page
-    hooks.invoker.submit(lambda: _set_document_script(page, source))
+    window = view.js_bridge.window
+    window.events.before_load.set()
+    window.events.loaded.set()
 
 
-def on_main_thread(fn: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Run `fn` on the Qt main thread and return its result (None before the page exists or on timeout)."""
-    hooks = _hooks
-    if hooks is None or hooks.invoker is None:
-        return None
-    return hooks.invoker.submit(fn, timeout=timeout)
+class QtEngine(Engine):
+    """Qt WebEngine through pywebview's Qt platform, with the launcher's page class swapped in."""
 
+    gui = "qt"
+    poll_interval_s = strategy.WAKE_POLL_S  # cover.js wakes the loops; this is only the safety net
 
-def delete_all_cookies() -> None:
-    hooks = _hooks
-    if hooks is None or hooks.page is None or hooks.invoker is None:
-        return
-    page = hooks.page
-    hooks.invoker.submit(lambda: page.profile().cookieStore().deleteAllCookies())
+    def __init__(self) -> None:
+        self.hooks: PageHooks | None = None
+        self.page: _GuardedPage | None = None
+        self.invoker: _Invoker | None = None
+        self.window: Any = None
+        self._saved: WindowState | None = None
+        self._start_hidden: Callable[[], bool] = lambda: False
+        self._shortcuts: Any = None
 
+    # -- before the window exists
 
-def grab(native_window: Any, path: Path) -> bool:
-    """Save what the window shows as PNG (a Qt grab of the top-level window, menu bar included)."""
-    hooks = _hooks
-    if hooks is None or hooks.invoker is None:
-        return False
-    return bool(hooks.invoker.submit(lambda: native_window.grab().save(str(path), "PNG"), timeout=15.0))
+    def prepare(self, hooks: PageHooks, storage_dir: Path) -> None:
+        global _engine
+        _engine = self
+        self.hooks = hooks
+        storage_dir.mkdir(parents=True, exist_ok=True)
+        _qt._profile_storage_path = str(storage_dir)  # read when the window's profile is created
+        _qt.BrowserView.WebPage = _GuardedPage
+        _qt.BrowserView._set_js_api = _set_js_api_on_local_pages
+        replace_bridge_dispatcher(hooks.bridge_call)
 
+    def window_options(
+        self, saved: WindowState | None, default_size: tuple[int, int], start_hidden: Callable[[], bool]
+    ) -> dict[str, Any]:
+        self._saved, self._start_hidden = saved, start_hidden
+        return {"width": default_size[0], "height": default_size[1]}  # the place is set in before_show
 
-def trigger_menu_action(native_window: Any, title: str) -> bool:
-    """Trigger the window's menu entry called `title` exactly as a click would (used by the e2e driver)."""
-    hooks = _hooks
-    if hooks is None or hooks.invoker is None:
-        return False
+    def attach(self, window: Any) -> None:
+        self.window = window
 
-    def find_and_trigger() -> bool:
-        def walk(actions: list[Any]) -> bool:
-            for action in actions:
-                if action.text() == title:
-                    action.trigger()
-                    return True
-                menu = action.menu()
-                if menu is not None and walk(menu.actions()):
-                    return True
+    def before_show(self, window: Any) -> None:
+        native = window.native
+        if self._saved is not None:
+            fitted = place.fit_on_screen(self._saved, _screens())
+            native.setGeometry(fitted.x, fitted.y, fitted.width, fitted.height)
+            if fitted.maximized and not window.minimized:
+                window.maximized = True
+        if self._start_hidden():  # Qt runs now, so the tray's availability is known
+            window.minimized = False
+            window.hidden = True
+
+    # -- the page
+
+    def current_url(self) -> str | None:
+        page = self.page
+        return self.on_ui_thread(lambda: page.url().toString()) if page is not None else None
+
+    def run_js(self, script: str, timeout: float = 5.0) -> Any:
+        """Evaluate `script` in the page's main world. Unlike pywebview's evaluate_js this does not wait
+        for pywebview's own bridge (which Rocket.Chat's pages never get), so the sign-in loop can start as
+        soon as the document exists."""
+        page, invoker = self.page, self.invoker
+        if page is None or invoker is None:
+            return None
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def callback(value: Any) -> None:
+            box["value"] = value
+            done.set()
+
+        try:
+            invoker.submit(lambda: page.runJavaScript(script, 0, callback))
+        except Exception:
+            return None
+        if not done.wait(timeout):
+            return None
+        return box.get("value")
+
+    def set_document_script(self, source: str) -> None:
+        page = self.page
+        if page is not None:
+            self.on_ui_thread(lambda: _set_document_script(page, source))
+
+    def delete_cookies(self) -> None:
+        page = self.page
+        if page is not None:
+            self.on_ui_thread(lambda: page.profile().cookieStore().deleteAllCookies())
+
+    # -- the native window
+
+    def on_ui_thread(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        invoker = self.invoker
+        if invoker is None:
+            return None
+        return invoker.submit(fn, timeout=timeout)
+
+    @property
+    def native_window(self) -> Any:
+        """pywebview's QMainWindow (None before it exists); for code that runs on the UI thread."""
+        return getattr(self.window, "native", None)
+
+    def bring_forward(self) -> None:
+        native = self.native_window
+        if native is None:
+            return
+
+        def show() -> None:
+            native.show()
+            if native.isMinimized():
+                native.showNormal()
+            native.raise_()
+            native.activateWindow()
+
+        self.on_ui_thread(show)
+
+    def hide(self) -> None:
+        native = self.native_window
+        if native is not None:
+            native.hide()  # called from pywebview's closing handler, on the UI thread
+
+    def is_active(self) -> bool:
+        native = self.native_window
+        if native is None:
+            return False
+        return bool(self.on_ui_thread(lambda: native.isVisible() and native.isActiveWindow(), timeout=2.0))
+
+    def place(self) -> WindowState | None:
+        native = self.native_window
+        if native is None or not native.isVisible():
+            return None
+        geometry = native.normalGeometry() if native.isMaximized() else native.geometry()
+        return WindowState(
+            x=geometry.x(),
+            y=geometry.y(),
+            width=geometry.width(),
+            height=geometry.height(),
+            maximized=bool(native.isMaximized()),
+        )
+
+    def install_shortcuts(self, reload: Callable[[], None]) -> None:
+        native = self.native_window
+        if native is None:
+            return
+
+        def install() -> None:
+            from launcher.desktop.shortcuts import Shortcuts
+
+            self._shortcuts = Shortcuts(native, reload)
+
+        self.on_ui_thread(install)
+
+    def screenshot(self, path: Path) -> bool:
+        """A Qt grab of the top-level window, menu bar included."""
+        native = self.native_window
+        if native is None:
+            return False
+        return bool(self.on_ui_thread(lambda: native.grab().save(str(path), "PNG"), timeout=15.0))
+
+    def trigger_menu(self, title: str) -> bool:
+        native = self.native_window
+        if native is None:
             return False
 
-        return walk(native_window.menuBar().actions())
+        def find_and_trigger() -> bool:
+            def walk(actions: list[Any]) -> bool:
+                for action in actions:
+                    if action.text() == title:
+                        action.trigger()
+                        return True
+                    menu = action.menu()
+                    if menu is not None and walk(menu.actions()):
+                        return True
+                return False
 
-    return bool(hooks.invoker.submit(find_and_trigger))
+            return walk(native.menuBar().actions())
+
+        return bool(self.on_ui_thread(find_and_trigger))
+
+    def facts(self) -> dict[str, Any]:
+        native = self.native_window
+        if native is None:
+            return {}
+
+        def read() -> dict[str, Any]:
+            g = native.geometry()
+            return {
+                "title": native.windowTitle(),
+                "visible": native.isVisible(),
+                "minimized": native.isMinimized(),
+                "maximized": native.isMaximized(),
+                "geometry": [g.x(), g.y(), g.width(), g.height()],
+                "zoom": native.webview.zoomFactor(),
+            }
+
+        return self.on_ui_thread(read) or {}
 
 
-def native_url() -> str | None:
-    """The page's current URL straight from Qt (no wait for pywebview's `loaded`)."""
-    hooks = _hooks
-    if hooks is None or hooks.page is None or hooks.invoker is None:
-        return None
-    page = hooks.page
-    return hooks.invoker.submit(lambda: page.url().toString())
+def _screens() -> list[place.Rect]:
+    from qtpy.QtGui import QGuiApplication
 
-
-def run_js(script: str, timeout: float = 5.0) -> Any:
-    """Evaluate `script` in the page's main world and return its JSON-able result (None on timeout).
-
-    Unlike pywebview's evaluate_js this does not wait for pywebview's own bridge to be injected, so the
-    sign-in loop can start as soon as the document exists (Rocket.Chat starts late anyway)."""
-    hooks = _hooks
-    if hooks is None or hooks.page is None or hooks.invoker is None:
-        return None
-    page = hooks.page
-    done = threading.Event()
-    box: dict[str, Any] = {}
-
-    def callback(value: Any) -> None:
-        box["value"] = value
-        done.set()
-
-    hooks.invoker.submit(lambda: page.runJavaScript(script, 0, callback))
-    if not done.wait(timeout):
-        return None
-    return box.get("value")
+    rects = []
+    for screen in QGuiApplication.screens():
+        g = screen.availableGeometry()
+        rects.append(place.Rect(g.x(), g.y(), g.width(), g.height()))
+    return rects
