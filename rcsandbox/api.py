@@ -1,7 +1,7 @@
-"""Rocket.Chat's REST routes, with RC 8.x paths, fields, bodies and status codes (RC §6).
+"""Rocket.Chat's REST routes, with RC 8.x paths, fields, bodies and status codes.
 
 Each handler reads `request.app.state.sandbox` (a `SandboxState`). Events go to the side-door log with the
-login method but never a token value.
+login method but never a token value. What each route answers is in docs/rocketchat-contract.md.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ _log = logging.getLogger(__name__)
 # an iframe command from a ?resumeToken= link. Sandbox-only; Rocket.Chat ignores unknown headers.
 LOGIN_METHOD_HEADER = "X-Sandbox-Login-Method"
 # Meteor's DDP login result carries `tokenExpires`; REST login does not. The web client needs it for
-# `Meteor.loginTokenExpires` (RC §8), so the sandbox adds it as a header, leaving the JSON body RC's.
+# `Meteor.loginTokenExpires`, so the sandbox adds it as a header, leaving the JSON body RC's.
 TOKEN_EXPIRES_HEADER = "X-Sandbox-Token-Expires"  # noqa: S105 - a header name
 _CLIENT_RESUME_METHODS = {"resume", "iframe-command", "resume-token-url", "iframe-auth"}
 
-# RC §7 texts, DDP error 403 inside a REST 401 (§6.4).
+# The resume-login refusals: error 403 (a number) inside a REST 401 (docs/rocketchat-contract.md#login).
 LOGGED_OUT_TEXT = "You've been logged out by the server. Please log in again."
 EXPIRED_TEXT = "Your session has expired. Please log in again."
 UNRECOGNIZED_TEXT = "Unrecognized options for login request"
@@ -77,7 +77,7 @@ def _state(request: Request) -> SandboxState:
 
 
 def authenticate(request: Request) -> tuple[UserRecord, StoredToken] | None:
-    """Header auth (RC §6.1). Deliberately no expiry check: RC's REST layer does not do one either."""
+    """Header auth. Deliberately no expiry check: RC's REST layer does not do one either."""
     user_id = request.headers.get("x-user-id")
     token = request.headers.get("x-auth-token")
     if not user_id or not token:
@@ -95,7 +95,7 @@ def _require_auth(request: Request) -> tuple[UserRecord, StoredToken]:
 # ---------------------------------------------------------------------------------------------------------
 @_endpoint
 async def info(request: Request) -> Response:
-    """`GET /api/info` (RC §6.6): major.minor only, as for a caller without `view-statistics`."""
+    """`GET /api/info`: major.minor only, as for a caller without `view-statistics`."""
     version = _state(request).config.version
     major_minor = ".".join(version.split(".")[:2])
     return success(
@@ -104,14 +104,14 @@ async def info(request: Request) -> Response:
 
 
 def _login_failed(error: Any, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """RC §6.4: a Meteor.Error from the login method becomes a 401 with `error`, `status`, `message`."""
+    """A Meteor.Error from the login method becomes a 401 with `error`, `status`, `message`."""
     body = {"success": False, "error": error, "status": "error", "message": message}
     return JSONResponse(body, status_code=401, headers=headers)
 
 
 @_endpoint
 async def login(request: Request) -> Response:
-    """`POST /api/v1/login`: password, resume, or `{iframe: true, token}` (RC §6.4, §4.2)."""
+    """`POST /api/v1/login`: password, resume, or `{iframe: true, token}`."""
     state = _state(request)
     headers: dict[str, str] = {}
     if state.setting("API_Enable_Rate_Limiter"):
@@ -157,7 +157,7 @@ def _resume_login(
             "login-failed", method=method, client=client, reason=EXPIRED_TEXT, username=user.username
         )
         return _login_failed(403, EXPIRED_TEXT, headers)
-    # A resume login hands back the same token with its original `when` (RC §6.4, §7).
+    # A resume login hands back the same token with its original `when`.
     return _logged_in(state, user, token, stored, method, client, headers)
 
 
@@ -175,7 +175,7 @@ def _iframe_login(state: SandboxState, token: Any, client: str, headers: dict[st
 def _password_login(
     state: SandboxState, body: dict[str, Any], client: str, headers: dict[str, str]
 ) -> Response:
-    """`{user|username|email, password}`; `user` with '@' is an email (RC §6.4)."""
+    """`{user|username|email, password}`; `user` with '@' is an email."""
     selector = body.get("user", body.get("username", body.get("email")))
     if isinstance(selector, dict):  # Meteor's own form: {user: {username} | {email}}
         selector = selector.get("username", selector.get("email"))
@@ -196,7 +196,7 @@ def _password_login(
         state.store.by_email(selector) if by_email or "@" in selector else state.store.by_username(selector)
     )
     if user is None or not state.store.check_password(user, plain, digest):
-        # Unknown user and wrong password look the same on the wire (RC §6.4).
+        # Unknown user and wrong password look the same on the wire.
         state.store.record(
             "login-failed", method="password", client=client, reason="Unauthorized", username=selector
         )
@@ -222,14 +222,14 @@ def _logged_in(
 
 @_endpoint
 async def me(request: Request) -> Response:
-    """`GET /api/v1/me` (RC §6.3): proves the token, not that any page is logged in."""
+    """`GET /api/v1/me`: proves the token, not that any page is logged in."""
     user, _ = _require_auth(request)
     return success(user.me())
 
 
 @_endpoint
 async def logout(request: Request) -> Response:
-    """`POST /api/v1/logout` (RC §6.5): removes only the token that made the call."""
+    """`POST /api/v1/logout`: removes only the token that made the call."""
     state = _state(request)
     user, stored = _require_auth(request)
     state.store.remove_token(user, stored)
@@ -239,7 +239,7 @@ async def logout(request: Request) -> Response:
 
 @_endpoint
 async def users_info(request: Request) -> Response:
-    """`GET /api/v1/users.info` (RC §6.7): exactly one of userId, username, email, importId."""
+    """`GET /api/v1/users.info`: exactly one of userId, username, email, importId."""
     state = _state(request)
     _require_auth(request)
     keys = [k for k in ("userId", "username", "email", "importId") if k in request.query_params]
@@ -284,7 +284,7 @@ _CREATE_SCHEMA = {
 
 @_endpoint
 async def users_create(request: Request) -> Response:
-    """`POST /api/v1/users.create` (RC §6.8): schema, then `create-user`, then field checks."""
+    """`POST /api/v1/users.create`: schema, then `create-user`, then field checks."""
     state = _state(request)
     caller, _ = _require_auth(request)
     body = await read_json_object(request)
@@ -335,7 +335,7 @@ _CREATE_TOKEN_SCHEMA = {
 
 @_endpoint
 async def users_create_token(request: Request) -> Response:
-    """`POST /api/v1/users.createToken` as RC 8.7+ gates it: secret, then permission (RC §6.9).
+    """`POST /api/v1/users.createToken` as RC 8.7+ gates it: secret, then permission.
 
     A wrong secret, no configured secret and a missing permission all get the same 400 `error-not-authorized`.
     """
@@ -369,7 +369,7 @@ def _same(given: str, expected: str) -> bool:
 
 @_endpoint
 async def settings_public(request: Request) -> Response:
-    """`GET /api/v1/settings.public` (RC §6.10): `_id` list is trimmed here, unlike the origin list."""
+    """`GET /api/v1/settings.public`: `_id` list is trimmed here, unlike the origin list."""
     state = _state(request)
     query = request.query_params
     try:
@@ -392,7 +392,7 @@ async def settings_public(request: Request) -> Response:
 
 @_endpoint
 async def not_found(request: Request) -> Response:
-    """Unknown API path or method. **Uncertain** (RC 8 body for unknown routes not in the reference)."""
+    """Unknown API path or method. **Unconfirmed**: RC 8's body for unknown routes."""
     return JSONResponse({"success": False, "error": "Not found"}, status_code=404)
 
 

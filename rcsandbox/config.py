@@ -1,7 +1,7 @@
 """What a sandbox starts with: users, the createToken secret, settings, timing knobs.
 
 Built directly in tests (dataclasses) or loaded from a TOML file by the CLI. Setting defaults are Rocket.Chat's
-(RC §1), so a sandbox started without options behaves like a freshly installed server.
+(docs/rocketchat-contract.md#settings), so a sandbox with no options behaves like a fresh server.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class ConfigError(ValueError):
     """A sandbox option or config file is unusable; the message says which and how to fix it."""
 
 
-# RC §1. Every one of these is `public: true` in Rocket.Chat, so settings.public serves them.
+# Rocket.Chat's defaults (docs/rocketchat-contract.md#settings). Every one of these is `public: true`
+# in Rocket.Chat, so settings.public serves them.
 PUBLIC_SETTINGS: dict[str, Any] = {
     "Iframe_Integration_send_enable": False,
     "Iframe_Integration_send_target_origin": "*",
@@ -40,7 +41,7 @@ PUBLIC_SETTINGS: dict[str, Any] = {
     "Accounts_Iframe_api_method": "POST",
     "Accounts_LoginExpiration": 90,
 }
-# Not public in Rocket.Chat; they change server behaviour only (RC §1, §6.2, §9).
+# Not public in Rocket.Chat; they change server behaviour only (docs/rocketchat-contract.md#settings).
 _PRIVATE_SETTINGS: dict[str, Any] = {
     "API_Enable_Rate_Limiter": True,
     "Enable_CSP": True,
@@ -79,7 +80,7 @@ DEFAULT_ADMIN = SandboxUser(
 
 @dataclass
 class SandboxConfig:
-    """Everything a sandbox starts with. `settings` overrides Rocket.Chat's defaults (RC §1)."""
+    """Everything a sandbox starts with. `settings` overrides Rocket.Chat's defaults."""
 
     users: list[SandboxUser] = field(default_factory=list)
     create_tokens_secret: str | None = None
@@ -88,7 +89,7 @@ class SandboxConfig:
     login_rate_limit: int = 10
     login_rate_window: float = 60.0
     latency: float = 0.0
-    # `{iframe: true, token}` logins (RC §4.2): opaque token -> username. Empty = such logins fail, as in RC
+    # `{iframe: true, token}` logins: opaque token -> username. Empty = such logins fail, as in RC
     # when no user has `services.iframe.token`.
     iframe_tokens: dict[str, str] = field(default_factory=dict)
     version: str = "8.0.0"

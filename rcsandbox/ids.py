@@ -2,7 +2,7 @@
 
 Rocket.Chat user ids are Meteor `Random.id()` (17 chars from an alphabet without look-alike characters) and
 resume tokens are `Random.secret()` (43 chars of URL-safe base64, 256 bits), stored only as
-`Accounts._hashLoginToken(token)` = base64(sha256(token)) (RC §7). Clients that check token or id shapes
+`Accounts._hashLoginToken(token)` = base64(sha256(token)). Clients that check token or id shapes
 against the stand-in therefore see what a real server hands out.
 """
 

@@ -1,4 +1,4 @@
-"""Rocket.Chat's REST rate limiter, per route and client IP (RC §6.2).
+"""Rocket.Chat's REST rate limiter, per route and client IP (docs/rocketchat-contract.md#rate-limits).
 
 Meteor's RateLimiter counts every call in a window that opens with the first call; when the count passes
 the limit the route answers 429 until the window resets. `X-RateLimit-Reset` is epoch milliseconds.

@@ -1,4 +1,4 @@
-"""Rocket.Chat's REST response bodies (RC §6.1), so clients parse the stand-in exactly like the real thing."""
+"""Rocket.Chat's REST response bodies, so clients parse the stand-in exactly like the real thing."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def success(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSON
 def failure(
     reason: str, error_type: str | None = None, details: dict[str, Any] | None = None, status: int = 400
 ) -> JSONResponse:
-    """`API.v1.failure` of a MeteorError: `error` is "<reason> [<errorType>]" (RC §6.1, §6.8)."""
+    """`API.v1.failure` of a MeteorError: `error` is "<reason> [<errorType>]"."""
     body: dict[str, Any] = {"success": False}
     if error_type is None:
         body["error"] = reason
@@ -54,7 +54,7 @@ def invalid_params(message: str, error_type: str = "invalid-params") -> JSONResp
 
 
 def unauthorized() -> JSONResponse:
-    """The 8.x 401 body: 9.0 drops `status`/`message`, clients should read `message ?? error` (RC §6.1)."""
+    """The 8.x 401 body: 9.0 drops `status`/`message`, clients should read `message ?? error`."""
     return JSONResponse(
         {"success": False, "error": UNAUTHORIZED_TEXT, "status": "error", "message": UNAUTHORIZED_TEXT},
         status_code=401,

@@ -86,7 +86,7 @@ class Sandbox:
         self.state.limiter.reset()
 
     def set_iframe_token(self, token: str, username: str) -> None:
-        """Let `{iframe: true, token}` log `username` in (RC §4.2 `services.iframe.token`)."""
+        """Let `{iframe: true, token}` log `username` in, as a user with that `services.iframe.token`."""
         self.state.iframe_tokens[token] = username
 
     # data ------------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ class Sandbox:
         return user.id, token
 
     def expire_tokens(self, username: str) -> None:
-        """Age every token of `username` past `Accounts_LoginExpiration` (resume logins then fail, RC §7)."""
+        """Age every token of `username` past `Accounts_LoginExpiration` (resume logins then fail)."""
         user = self._user(username)
         self.state.store.backdate_tokens(user, self.state.expiration_seconds() + 1.0)
 

@@ -1,7 +1,7 @@
 """The test-only side door under `/sandbox/...`, apart from every Rocket.Chat path.
 
 Tests read the event log, post messages to users (to drive `unread-changed` and `notification`), and flip
-settings. The web client reports console-only rejections here (RC §2.5: RC itself reports nothing), and
+settings. The web client reports console-only rejections here (Rocket.Chat itself reports nothing), and
 polls for new messages, standing in for Rocket.Chat's DDP subscriptions.
 """
 
@@ -108,7 +108,7 @@ async def client_log(request: Request) -> Response:
 
 
 def _notification(user: UserRecord, message: Message) -> dict[str, Any]:
-    """The `notify-user` object RC's client gets (RC §3.2, `payload.rid`)."""
+    """The `notify-user` object RC's client gets in its `notification` event (`payload.rid` included)."""
     return {
         "title": message.sender,
         "text": message.text,

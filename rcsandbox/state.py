@@ -44,7 +44,7 @@ class SandboxState:
             self._settings[name] = value
 
     def expiration_seconds(self) -> float:
-        """`Accounts_LoginExpiration` in seconds; 90 days for 0, negative or non-numbers (RC §7).
+        """`Accounts_LoginExpiration` in seconds; 90 days for 0, negative or non-numbers.
 
         Fractions of a day are allowed so tests can watch a token expire in seconds.
         """

@@ -2,7 +2,7 @@
 
 Shared between the server thread and the test thread (Sandbox methods), hence one lock. Survives
 `Sandbox.stop()`/`start()` like Rocket.Chat's database survives a restart. Token values are never stored
-or logged, only their Meteor hash (RC §7).
+or logged, only their Meteor hash.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .ids import hash_login_token, random_id, random_secret
 
 __all__ = ["Message", "Store", "StoredToken", "UserRecord", "iso"]
 
-MAX_TOKENS_PER_USER = 50  # User.ensureLoginTokensLimit (RC §6.9)
+MAX_TOKENS_PER_USER = 50  # User.ensureLoginTokensLimit (docs/rocketchat-contract.md#minting-tokens)
 
 
 def iso(ts: float) -> str:
@@ -83,7 +83,7 @@ class UserRecord:
         }
 
     def me(self) -> dict[str, Any]:
-        """`getUserInfo(user)` as `/me` and login's `data.me` return it (RC §6.3, §6.4)."""
+        """`getUserInfo(user)` as `/me` and login's `data.me` return it."""
         info = self.public()
         info.update(
             {
@@ -146,7 +146,7 @@ class Store:
 
     # tokens ----------------------------------------------------------------------------------------------
     def issue_token(self, user: UserRecord) -> tuple[str, StoredToken]:
-        """A new resume token; only its hash is kept. Oldest tokens beyond 50 are dropped (RC §6.9)."""
+        """A new resume token; only its hash is kept. Oldest tokens beyond 50 are dropped."""
         token = random_secret()
         stored = StoredToken(hashed=hash_login_token(token), when=time.time())
         with self._lock:

@@ -1,4 +1,4 @@
-"""A tiny stand-in for the Ajv body schemas of Rocket.Chat 8's router (RC §6.1, §6.8, §6.9).
+"""A tiny stand-in for the Ajv body schemas of Rocket.Chat 8's router.
 
 Flat objects only: required keys, a type per key, `minLength`, and `additionalProperties: false`. Messages
 use Ajv's wording, joined the way RC's router joins them.

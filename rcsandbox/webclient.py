@@ -1,7 +1,8 @@
 """Serves the web client: one page at `/`, `/home` and any client-side route, plus its static files.
 
 The page itself is small and loads fast; it holds only a loader that injects the "bundle"
-(`static/client.js`) after the configured start delay, like Rocket.Chat's lazy chunks (RC §2.7).
+(`static/client.js`) after the configured start delay, like Rocket.Chat's lazy chunks
+(docs/rocketchat-contract.md#startup-race).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from .state import SandboxState
 __all__ = ["STATIC_DIR", "webclient_routes"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-# RC §9: no 'unsafe-inline' scripts, so injected <script> elements fail as they do against RC.
+# Like Rocket.Chat's (docs/rocketchat-contract.md#content-security-policy): no 'unsafe-inline' scripts,
+# so injected <script> elements fail as they do against RC.
 _CSP = "script-src 'self' 'unsafe-eval'; frame-src *; connect-src *; object-src 'none'"
 
 

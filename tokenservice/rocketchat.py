@@ -1,4 +1,4 @@
-"""The token service's admin client for Rocket.Chat's REST API (RC §6).
+"""The token service's admin client for Rocket.Chat's REST API (docs/rocketchat-contract.md).
 
 One `httpx.AsyncClient` with explicit timeouts, authenticated as the service account. Failures become a
 small typed hierarchy the endpoints turn into `502` answers: `RocketChatUnreachable` (cannot talk to it, or it
@@ -31,7 +31,7 @@ __all__ = [
 
 log = logging.getLogger("tokenservice.rocketchat")
 
-_DEFAULT_LOGIN_EXPIRATION_DAYS = 90.0  # what RC uses for a missing, zero, negative or NaN setting (RC §7)
+_DEFAULT_LOGIN_EXPIRATION_DAYS = 90.0  # what RC uses for a missing, zero, negative or NaN setting
 _SETTINGS_CACHE_SECONDS = 300.0
 
 
@@ -162,7 +162,8 @@ class RocketChatAdmin:
         )
 
     async def create_token(self, user_id: str) -> LoginToken:
-        """Mint a login token for `user_id` with `users.createToken` (RC §6.9)."""
+        """Mint a login token for `user_id` with `users.createToken`
+        (docs/rocketchat-contract.md#minting-tokens)."""
         payload: dict[str, str] = {"userId": user_id}
         if self._secret:
             payload["secret"] = self._secret

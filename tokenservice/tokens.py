@@ -31,8 +31,9 @@ log = logging.getLogger("tokenservice.tokens")
 class IssuedToken:
     """A token handed out, with when Rocket.Chat will stop accepting it (estimated on the early side).
 
-    The launcher needs the expiry: Rocket.Chat's REST layer does not check it (RC §7), so `/api/v1/me`
-    keeps accepting a token that the web client's resume login already refuses."""
+    The launcher needs the expiry: Rocket.Chat's REST layer does not check it, so `/api/v1/me`
+    keeps accepting a token that the web client's resume login already refuses
+    (docs/rocketchat-contract.md#token-lifetime-and-expiry)."""
 
     token: LoginToken
     expires_at: datetime

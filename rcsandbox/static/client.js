@@ -1,10 +1,10 @@
 // The sandbox web client: the parts of Rocket.Chat's client the launcher depends on, in plain JS.
-// It is loaded by loader.js only after the start delay, like RC's lazy chunks (RC §2.7); nothing here runs
-// before that. Section numbers refer to the Rocket.Chat reference (RC §n). Not Rocket.Chat code.
+// It is loaded by loader.js only after the start delay, like RC's lazy chunks; nothing here runs
+// before that. What it copies is described in docs/rocketchat-contract.md. Not Rocket.Chat code.
 (function () {
   "use strict";
 
-  // Meteor's storage keys (RC §8), plain because the sandbox is served at the domain root.
+  // Meteor's storage keys, plain because the sandbox is served at the domain root.
   var TOKEN_KEY = "Meteor.loginToken";
   var USER_ID_KEY = "Meteor.userId";
   var EXPIRES_KEY = "Meteor.loginTokenExpires";
@@ -16,14 +16,14 @@
   ];
   var STATUSES = ["online", "away", "busy", "offline"];
 
-  var settings = null;       // public settings, after the real fetch (RC §6.10)
+  var settings = null;       // public settings, after the real fetch
   var session = null;        // {userId, token, me}
-  var knownToken = null;     // what _pollStoredLoginToken compares against (RC §8)
-  var iframeLoginUrl = null; // Accounts_iframe_url shown instead of the form (RC §4.3)
+  var knownToken = null;     // what _pollStoredLoginToken compares against
+  var iframeLoginUrl = null; // Accounts_iframe_url shown instead of the form
   var status = "online";
   var updates = { timer: null, cursor: 0, first: true, unread: null, messages: [] };
 
-  // ---- side door reporting: RC only logs these to the console (RC §2.5); tests read them from the log ----
+  // ---- side door reporting: RC only logs these to the console; tests read them from the log ----
   function report(kind, fields) {
     var body = JSON.stringify(Object.assign({ kind: kind }, fields || {}));
     if (!(navigator.sendBeacon && navigator.sendBeacon("/sandbox/client-log", body))) {
@@ -31,7 +31,7 @@
     }
   }
 
-  // ---- fireGlobalEvent (RC §3.1): CustomEvent always; parent.postMessage only when send is enabled ----
+  // ---- fireGlobalEvent: CustomEvent always; parent.postMessage only when send is enabled ----
   function fireGlobalEvent(name, detail) {
     window.dispatchEvent(new CustomEvent(name, { detail: detail }));
     if (!settings || !settings.Iframe_Integration_send_enable) { return; }
@@ -60,7 +60,7 @@
     return session ? { "X-User-Id": session.userId, "X-Auth-Token": session.token } : {};
   }
 
-  // A Meteor.Error's message is "<reason> [<error>]" (RC §7 DDP shape).
+  // A Meteor.Error's message is "<reason> [<error>]".
   function loginError(json) {
     var reason = json.message || json.error || "Login failed";
     return new Error(json.error !== undefined ? reason + " [" + json.error + "]" : reason);
@@ -82,13 +82,13 @@
     return api("POST", "/api/v1/login", { user: user, password: password }).then(afterLogin);
   }
 
-  // {iframe: true, token}: RC's `iframe` login handler (RC §4.2); fails unless the sandbox knows the token.
+  // {iframe: true, token}: RC's `iframe` login handler; fails unless the sandbox knows the token.
   function loginWithIframeToken(token) {
     return api("POST", "/api/v1/login", { iframe: true, token: token }, { "X-Sandbox-Login-Method": "iframe-auth" })
       .then(afterLogin);
   }
 
-  // ---- storage, cookies, logged-in state (RC §8) ----
+  // ---- storage, cookies, logged-in state (docs/rocketchat-contract.md#meteor-storage-keys) ----
   function setCookie(name, value, remove) {
     var secure = location.protocol === "https:" ? "; Secure" : "";
     var expires = remove ? "; expires=Thu, 01 Jan 1970 00:00:00 GMT" : "";
@@ -108,7 +108,7 @@
     status = "online";
     iframeLoginUrl = null;
     if (changed) {
-      fireGlobalEvent("Custom_Script_Logged_In");  // effect on [uid] (RC §3.2)
+      fireGlobalEvent("Custom_Script_Logged_In");  // effect on [uid]
       startUpdates();
     }
     render();
@@ -121,7 +121,7 @@
     knownToken = null;
   }
 
-  // Meteor's makeClientLoggedOut: forget the token locally; the Accounts-iframe flow then tries again (RC §4.3).
+  // Meteor's makeClientLoggedOut: forget the token locally; the Accounts-iframe flow then tries again.
   function makeClientLoggedOut() {
     unstoreLoginToken();
     setCookie("rc_uid", "", true);
@@ -208,7 +208,7 @@
       mine.first = false;
       if (json.unread !== mine.unread) {
         mine.unread = json.unread;
-        fireGlobalEvent("unread-changed", json.unread);  // newest RC: a number (RC §3.2)
+        fireGlobalEvent("unread-changed", json.unread);  // newest RC: a number
       }
       render();
     }, function () {});
@@ -218,7 +218,7 @@
     api("POST", "/sandbox/client/read", undefined, authHeaders()).then(pollUpdates);
   }
 
-  // ---- Accounts -> Iframe auth (RC §4, §2.6) ----
+  // ---- Accounts -> Iframe auth (docs/rocketchat-contract.md#accounts-iframe-sso) ----
   function iframeEnabled() {
     return Boolean(settings && settings.Accounts_iframe_enabled && settings.Accounts_iframe_url &&
       settings.Accounts_Iframe_api_url && settings.Accounts_Iframe_api_method);
@@ -271,13 +271,13 @@
     var reply = function (error) {
       if (error && e.source) { e.source.postMessage({ event: "login-error", response: error.message }, { targetOrigin: e.origin }); }
     };
-    switch (data.event) {  // no origin check here, as in RC (RC §2.6)
+    switch (data.event) {  // no origin check here, as in RC
       case "try-iframe-login": tryIframeLogin(reply); break;
       case "login-with-token": loginWithTokenData(data, reply); break;
     }
   }
 
-  // ---- ?resumeToken= (RC §5) ----
+  // ---- ?resumeToken= (docs/rocketchat-contract.md#resume-token-link) ----
   function stripQueryLogin() {
     var params = new URLSearchParams(location.search);
     params.delete("resumeToken");
@@ -291,12 +291,12 @@
     if (!token) { return; }
     loginWithToken(token, "resume-token-url").then(stripQueryLogin, function (err) {
       console.error("Failed to login with token", err.message);
-      unstoreLoginToken();  // a failure also clears the stored token (RC §5)
+      unstoreLoginToken();  // a failure also clears the stored token
       stripQueryLogin();
     });
   }
 
-  // ---- external commands (RC §2.2, §2.3) ----
+  // ---- external commands (docs/rocketchat-contract.md#iframe-login-command, #other-iframe-commands) ----
   function go(data) {
     if (typeof data.path !== "string" || data.path.trim().length === 0) { return; }
     var url = new URL(document.baseURI.replace(/\/+$/, "") + "/" + data.path.replace(/^\/+/, ""));
@@ -334,7 +334,7 @@
   function commandListener(event) {
     var data = event.data;
     if (typeof data === "string" && data.indexOf("externalCommand") > -1) {
-      // RC ignores it silently (RC §2.2, #9019); the side door notes it so tests can see the refusal.
+      // RC ignores it silently; the side door notes it so tests can see the refusal.
       report("command-rejected", { origin: event.origin, reason: "not-an-object" });
       return;
     }
@@ -342,7 +342,7 @@
     if (typeof data !== "object" || typeof data.externalCommand !== "string") { return; }
     var allowed = settings.Iframe_Integration_receive_origin;
     if (typeof allowed !== "string") { allowed = "*"; }
-    // '*' only as the whole value; split on ',' with no trim (RC §2.2).
+    // '*' only as the whole value; split on ',' with no trim (docs/rocketchat-contract.md#origin-check).
     if (allowed !== "*" && allowed.split(",").indexOf(event.origin) === -1) {
       console.error("Origin not allowed", event.origin);
       report("origin-rejected", { origin: event.origin, command: data.externalCommand });
@@ -411,7 +411,8 @@
     app.appendChild(form);
   }
 
-  // ---- start: settings first (a real fetch), then the hooks in AppLayout's order (RC §2.1) ----
+  // ---- start: settings first (a real fetch), then the hooks in AppLayout's order ----
+  // (docs/rocketchat-contract.md#startup-race)
   function loadSettings() {
     return api("GET", "/api/v1/settings.public?_id=" + SETTING_IDS.join(",")).then(function (result) {
       if (result.status !== 200) { throw new Error("settings.public answered " + result.status); }

@@ -1,5 +1,6 @@
 // The page's only eager script: after the configured delay it loads the "bundle" (client.js), the way
-// Rocket.Chat's lazily loaded chunks mount the listeners late (RC §2.7). Nothing listens before that.
+// Rocket.Chat's lazily loaded chunks mount the listeners late (docs/rocketchat-contract.md#startup-race).
+// Nothing listens before that.
 (function () {
   "use strict";
   var delay = parseInt(document.documentElement.getAttribute("data-start-delay-ms"), 10) || 0;

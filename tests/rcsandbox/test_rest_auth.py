@@ -1,4 +1,4 @@
-"""Header auth, /me and /logout (RC §6.1, §6.3, §6.5)."""
+"""Header auth, /me and /logout (see docs/rocketchat-contract.md)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_token_of_another_user_id_is_refused(rc: Sandbox, http: httpx.Client) ->
 
 
 def test_rest_header_auth_does_not_check_expiry(rc: Sandbox, http: httpx.Client) -> None:
-    """RC §6.1: an expired token keeps working over REST; only resume login refuses it (§7)."""
+    """An expired token keeps working over REST; only resume login refuses it."""
     user_id, token = rc.login_token("alice")
     rc.expire_tokens("alice")
     assert http.get("/api/v1/me", headers=auth_headers(user_id, token)).status_code == 200

@@ -1,4 +1,4 @@
-"""POST /api/v1/login: every body form and every error shape (RC §6.4, §6.2, §7)."""
+"""POST /api/v1/login: every body form and every error shape (docs/rocketchat-contract.md#login)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/info, GET /api/v1/settings.public, and the latency knob (RC §6.6, §6.10, §1)."""
+"""GET /api/info, GET /api/v1/settings.public, and the latency knob."""
 
 from __future__ import annotations
 

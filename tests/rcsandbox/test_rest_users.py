@@ -1,4 +1,4 @@
-"""users.info, users.create and users.createToken (RC §6.7–§6.9)."""
+"""users.info, users.create and users.createToken (see docs/rocketchat-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The web client in a real Qt WebEngine page (the `browser` fixture): start race, origin rules, logins.
 
-RC §2 (command listener), §3 (events), §4 (Accounts iframe), §5 (?resumeToken=), §8 (storage).
+See docs/rocketchat-contract.md: the iframe login command and its startup race, the events, Accounts
+iframe SSO, the resume token link and the Meteor storage keys.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .conftest import auth_headers, make_config, wait_until
 pytestmark = pytest.mark.gui
 
 # Recorded from document creation on, before any page script: every CustomEvent the client fires and
-# every {eventName} message it posts to `parent` (= window in a top-level page, RC §3.1).
+# every {eventName} message it posts to `parent` (= window in a top-level page).
 RECORDER = """
 window.__seen = [];
 ['startup', 'Custom_Script_Logged_In', 'Custom_Script_Logged_Out', 'unread-changed', 'notification']
@@ -102,7 +103,7 @@ def test_login_with_token_before_start_is_lost_and_after_start_logs_in(
     )
     [login] = receiving.events("login")
     assert login["method"] == "iframe-command" and login["username"] == "alice" and login["client"] == "web"
-    # Send is off by default: nothing was posted to parent (RC §3.1).
+    # Send is off by default: nothing was posted to parent.
     assert browser.eval("window.__posted.length") == 0
 
 
@@ -194,7 +195,7 @@ def test_bad_resume_token_in_url_clears_the_stored_login(browser: QtBrowser) -> 
         browser.wait_for(LOGGED_IN)
         browser.open(rc.url + "/home?resumeToken=" + "x" * 43)
         browser.wait_for("location.search === ''")
-        # The failure unstored the stored token (RC §5). Meteor's _unstoreLoginToken also resets the
+        # The failure unstored the stored token. Meteor's _unstoreLoginToken also resets the
         # poller's memory, so this page stays logged in until the next load, which then is logged out.
         browser.wait_for("localStorage.getItem('Meteor.loginToken') === null")
         assert any("Failed to login with token" in m["message"] for m in browser.console())

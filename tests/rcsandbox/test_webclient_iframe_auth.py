@@ -1,4 +1,4 @@
-"""Accounts -> Iframe auth in a real Qt WebEngine page (RC §4, §2.6).
+"""Accounts -> Iframe auth in a real Qt WebEngine page (docs/rocketchat-contract.md#accounts-iframe-sso).
 
 A tiny Starlette app in the test plays the organization: an API endpoint with credentialed CORS for the
 sandbox origin, and the `Accounts_iframe_url` page, which the test drives through the org server (it
@@ -135,7 +135,7 @@ def test_api_login_token_logs_in_and_logout_logs_straight_back_in(
     [call] = org.requests
     assert call == {"method": "POST", "origin": rc.origin, "content_type": None, "cookie": "s1", "body": ""}
 
-    # RC §4.3: removing the token on logout calls the API again; it still answers 200, so back in.
+    # Removing the token on logout calls the API again; it still answers 200, so back in.
     _, second = rc.login_token("alice")
     org.answer = (200, {"loginToken": second})
     browser.eval("document.querySelector('#logout-button').click()")

@@ -19,7 +19,7 @@ def test_first_token_creates_the_user_from_the_directory(rc: Sandbox, service: R
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == {"authToken", "userId", "expiresAt"}
-    # Accounts_LoginExpiration defaults to 90 days (RC §7); the service says so, so the launcher knows.
+    # Accounts_LoginExpiration defaults to 90 days; the service says so, so the launcher knows.
     expires_at = datetime.fromisoformat(body["expiresAt"])
     assert timedelta(days=89) < expires_at - datetime.now(UTC) <= timedelta(days=90)
     me = rc_me(rc, body["userId"], body["authToken"])

@@ -1,6 +1,7 @@
-// The Accounts_iframe_url page (RC §4.3): Rocket.Chat shows it in place of its own login form.
+// The Accounts_iframe_url page: Rocket.Chat shows it in place of its own login form.
 // It signs the employee in to the token service (same origin, so the session cookie is set), then asks
 // the Rocket.Chat page around it to call Accounts_Iframe_api_url again ({event: 'try-iframe-login'}).
+// See docs/rocketchat-contract.md#accounts-iframe-sso.
 "use strict";
 
 (function () {
@@ -15,7 +16,7 @@
     status.className = isError ? "error" : "";
   }
 
-  // Rocket.Chat answers a failed retry with {event: 'login-error', response} (RC §2.6).
+  // Rocket.Chat answers a failed retry with {event: 'login-error', response}.
   window.addEventListener("message", function (event) {
     if (event.origin !== rcOrigin || !event.data || event.data.event !== "login-error") return;
     show("Signed in, but Rocket.Chat could not use the token. Please contact your administrator.", true);
