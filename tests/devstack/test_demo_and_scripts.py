@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.shell.conftest import REPO
-
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "with-desktop-session.sh"
 
 

@@ -1,6 +1,6 @@
 """End-to-end harness for the desktop shell: the real launcher as a subprocess, in a real Qt WebEngine
 window (Xvfb and gnome-keyring from tests/conftest.py), against an in-process rcsandbox and token service
-(launcher.demo.DemoStack). The launcher's test-only driver (launcher/e2e.py) records each state: a
+(devstack.demo.DemoStack). The launcher's test support driver (launcher/testing/e2e_driver.py) records each state: a
 screenshot, the page text, the renderer; the tests read its report.json.
 """
 

@@ -17,7 +17,7 @@ from launcher.desktop import notifications, unread
 from launcher.desktop import place as window_state
 from launcher.desktop.unread import Unread
 from launcher.system import single_instance
-from tests.shell.conftest import REPO
+from tests.support.launcher_runs import REPO
 
 
 @pytest.mark.parametrize(

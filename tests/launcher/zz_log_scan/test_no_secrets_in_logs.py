@@ -1,4 +1,4 @@
-"""Last in this directory: every log file the launcher wrote during these tests, searched for every
+"""Last of the launcher tests (this folder sorts after the others): every log file the launcher wrote during these tests, searched for every
 password and token the tests used. The test also signs in and fails once itself, so it never scans
 nothing."""
 
@@ -7,8 +7,7 @@ from __future__ import annotations
 import logging
 
 from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
-
-from .conftest import EMPLOYEES
+from tests.launcher.conftest import EMPLOYEES
 
 
 def test_no_password_or_token_in_any_log_file(rc, org, store, settings_for, client_for, ledger, profile):

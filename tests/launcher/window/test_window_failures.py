@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launcher.signin.credentials import CredentialStore
-from tests.shell.conftest import ALICE
+from tests.support.launcher_runs import ALICE
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
@@ -47,7 +47,7 @@ def test_organization_down_without_a_cached_token_shows_the_error_page(make_laun
     launcher.sign_in_with_form()
     CredentialStore(launcher.paths.keyring_namespace).forget_token()
     # the page's own stored session is no cached token either: Rocket.Chat rejects it (expired);
-    # a page that still holds a valid session signs itself in (tests/shell/test_cached_start.py)
+    # a page that still holds a valid session signs itself in (tests/launcher/window/test_cached_start.py)
     launcher.stack.sandbox.expire_tokens(ALICE.username)
     launcher.stack.token_server.stop()
 

@@ -16,8 +16,7 @@ from starlette.routing import Route
 
 from launcher.signin.flow import Failed, RocketChatToken, SignedIn, SignInFlow
 from rcsandbox.background import BackgroundServer
-
-from .conftest import EMPLOYEES, keyring_entry
+from tests.launcher.conftest import EMPLOYEES, keyring_entry
 
 
 def free_port() -> int:

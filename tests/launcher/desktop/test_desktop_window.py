@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tests.shell.conftest import REPO
-from tests.shell.desktop_bus import StatusNotifierWatcher
+from tests.launcher.desktop.desktop_bus import StatusNotifierWatcher
+from tests.support.launcher_runs import REPO
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 

@@ -12,8 +12,7 @@ import httpx
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
 from launcher.signin.tokens import RocketChatToken
-
-from .conftest import EMPLOYEES, RC_USERS, keyring_entry
+from tests.launcher.conftest import EMPLOYEES, RC_USERS, keyring_entry
 
 
 def rc_accepts(rc_url: str, token: RocketChatToken) -> bool:

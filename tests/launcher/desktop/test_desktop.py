@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.shell.conftest import ALICE, ORGANIZATION
-from tests.shell.desktop_bus import NotificationServer, StatusNotifierWatcher, largest_pixmap
+from tests.launcher.desktop.desktop_bus import NotificationServer, StatusNotifierWatcher, largest_pixmap
+from tests.support.launcher_runs import ALICE, ORGANIZATION
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 

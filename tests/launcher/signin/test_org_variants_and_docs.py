@@ -15,8 +15,7 @@ from starlette.routing import Route
 from launcher.config import KEYS, load_settings
 from launcher.signin.flow import NeedsCredentials, SignedIn, SignInFlow
 from rcsandbox.background import BackgroundServer
-
-from .conftest import REPO_ROOT, keyring_entry
+from tests.launcher.conftest import REPO_ROOT, keyring_entry
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import httpx
 from launcher.doctor import exit_code, format_text, run_checks
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
-
-from .conftest import EMPLOYEES, REPO_ROOT, keyring_entry, to_toml
+from tests.launcher.conftest import EMPLOYEES, REPO_ROOT, keyring_entry, to_toml
 
 
 def configure(profile: Paths, **flat) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from launcher.signin.credentials import CredentialStore
-from tests.shell.conftest import ALICE, ORGANIZATION
+from tests.support.launcher_runs import ALICE, ORGANIZATION
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 

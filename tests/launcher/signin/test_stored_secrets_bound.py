@@ -10,8 +10,7 @@ from pathlib import Path
 from launcher.config import load_settings
 from launcher.paths import Paths
 from launcher.signin.flow import NeedsCredentials, SignedIn, SignInFlow
-
-from .conftest import EMPLOYEES, RC_USERS, keyring_entry, to_toml
+from tests.launcher.conftest import EMPLOYEES, RC_USERS, keyring_entry, to_toml
 
 
 def redirected(profile: Paths, tmp_path: Path, **flat) -> object:

@@ -13,7 +13,7 @@ from launcher.signin.rcclient import RocketChatClient
 from launcher.signin.tokens import RocketChatToken
 from launcher.window import webstate
 from rcsandbox.config import SandboxUser
-from tests.shell.conftest import ALICE
+from tests.support.launcher_runs import ALICE
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 

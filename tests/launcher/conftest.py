@@ -1,8 +1,8 @@
-"""Fixtures for the launcher core: real servers on 127.0.0.1, the real Secret Service, predictable logs.
+"""Fixtures for the launcher's in-process tests: real servers on 127.0.0.1, the real Secret Service, predictable logs.
 
 Every test gets a profile (``Paths.under``) below one session-wide directory and logs there with
 ``--verbose`` detail; every password and token a test handles goes into the ``ledger``. The last test
-(``test_zz_no_secrets_in_logs``) scans all those log files for every secret in the ledger.
+(``zz_log_scan/test_no_secrets_in_logs.py``) scans all those log files for every secret in the ledger.
 """
 
 from __future__ import annotations
