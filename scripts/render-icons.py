@@ -1,4 +1,6 @@
-"""Render launcher/assets/icon.svg to the PNG and ICO files the window and installers use.
+"""Render assets/icons/icon.svg to every icon file the window and the installers use:
+sized PNGs for Linux's hicolor theme (named as the desktop entry's Icon=), icon.ico (Windows), icon.icns (macOS), and the window's own
+launcher/web/icon.png (package data, so the running app needs nothing from assets/).
 
 Run after editing the SVG: .venv/bin/python scripts/render-icons.py (needs no display).
 """
@@ -15,7 +17,10 @@ from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PyQt6.QtGui import QGuiApplication, QImage, QPainter
 from PyQt6.QtSvg import QSvgRenderer
 
-ASSETS = Path(__file__).resolve().parents[1] / "launcher" / "assets"
+REPO = Path(__file__).resolve().parents[1]
+ICONS = REPO / "assets" / "icons"
+WINDOW_ICON = REPO / "launcher" / "web" / "icon.png"
+HICOLOR_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)  # the hicolor theme's usual app-icon sizes
 
 
 def render(renderer: QSvgRenderer, size: int) -> QImage:
@@ -52,13 +57,22 @@ def ico(images: list[QImage]) -> bytes:
 
 def main() -> int:
     app = QGuiApplication(sys.argv)  # noqa: F841  (QImage painting needs an application object)
-    renderer = QSvgRenderer(str(ASSETS / "icon.svg"))
+    renderer = QSvgRenderer(str(ICONS / "icon.svg"))
     if not renderer.isValid():
         print("icon.svg is not a valid SVG", file=sys.stderr)
         return 1
-    render(renderer, 256).save(str(ASSETS / "icon.png"), "PNG")
-    (ASSETS / "icon.ico").write_bytes(ico([render(renderer, s) for s in (16, 32, 48, 256)]))
-    print(f"wrote {ASSETS / 'icon.png'} and {ASSETS / 'icon.ico'}")
+    for size in HICOLOR_SIZES:
+        folder = ICONS / "hicolor" / f"{size}x{size}" / "apps"
+        folder.mkdir(parents=True, exist_ok=True)
+        render(renderer, size).save(str(folder / "rocketchat-launcher.png"), "PNG")
+    render(renderer, 256).save(str(WINDOW_ICON), "PNG")
+    (ICONS / "icon.ico").write_bytes(ico([render(renderer, s) for s in (16, 32, 48, 256)]))
+    if not render(renderer, 1024).save(str(ICONS / "icon.icns"), "ICNS"):
+        print("this Qt cannot write ICNS (its imageformats plugin is missing)", file=sys.stderr)
+        return 1
+    print(
+        f"wrote hicolor/ ({len(HICOLOR_SIZES)} sizes), icon.ico and icon.icns in {ICONS}, and {WINDOW_ICON}"
+    )
     return 0
 
 
