@@ -35,6 +35,7 @@ from typing import Any
 
 from bench.procmem import MemorySample, TreeSampler
 from bench.stack import BENCH_USER, FLOOR_USER, BenchStack
+from launcher.testing.e2e_driver import read_json
 
 __all__ = ["BASELINES", "LAUNCHER_VARIANTS", "VARIANTS", "RunResult", "Runner", "child_environment"]
 
@@ -319,7 +320,7 @@ class Runner:
                 returncode = proc.returncode
             memory = sampler.stop()
         wall = time.monotonic() - started
-        milestones = _read_json(report) or {}
+        milestones = read_json(report) or {}
         begin = milestones.get("process_start_epoch")
         if isinstance(begin, int | float):
             # when Rocket.Chat answered each login of this run (the page's own resume, or the launcher's
@@ -357,14 +358,6 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _tail(path: Path, lines: int = 25) -> str:

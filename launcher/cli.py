@@ -240,7 +240,7 @@ def _run_autostart(options: argparse.Namespace) -> int:
 
 
 def _run_sign_in(options: argparse.Namespace) -> int:
-    from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
+    from launcher.signin.flow import ENTER_BOTH, Failed, NeedsCredentials, SignedIn, SignInFlow
 
     settings = _load_settings(options)
     store = _store(options)
@@ -266,7 +266,7 @@ def _run_sign_in(options: argparse.Namespace) -> int:
         )
         return 0
     if isinstance(outcome, NeedsCredentials):
-        _fail(outcome.message or "Enter your username and password.")
+        _fail(outcome.message or ENTER_BOTH)
         return 1
     assert isinstance(outcome, Failed)
     _fail(outcome.message)

@@ -43,7 +43,7 @@ from launcher.signin.orgclient import OrganizationClient
 from launcher.signin.rcclient import RocketChatClient
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
-__all__ = ["Failed", "NeedsCredentials", "Outcome", "RocketChatToken", "SignInFlow", "SignedIn"]
+__all__ = ["ENTER_BOTH", "Failed", "NeedsCredentials", "Outcome", "RocketChatToken", "SignInFlow", "SignedIn"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Failed:
 
 Outcome = SignedIn | NeedsCredentials | Failed
 
-_ENTER_BOTH = "Enter your username and password."
+ENTER_BOTH = "Enter your username and password."  # also what the sign-in page and `sign-in` say
 _SIGN_IN_EXPIRED = "Your Rocket.Chat sign-in has expired; enter your password to sign in again."
 
 
@@ -151,7 +151,7 @@ class SignInFlow:
         """Sign in with what the person typed; with ``remember`` keep the login in the keyring."""
         username = username.strip()
         if not username or not password:
-            return NeedsCredentials(username=username or None, message=_ENTER_BOTH)
+            return NeedsCredentials(username=username or None, message=ENTER_BOTH)
         register_secret(password)
         return self._sign_in(username, password, source="new-login", remember=remember)
 

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from launcher.signin.flow import ENTER_BOTH
 from launcher.window import navigation
 from launcher.window.states import State
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalPages"]
 
-ENTER_BOTH = "Enter your username and password."
 _LOGO_MAX_BYTES = 1_000_000
 _LOGO_TYPES = {
     ".png": "image/png",
