@@ -101,6 +101,9 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
+    # No slash redirects: Starlette builds their Location from the request's Host header, so a forged
+    # `Host: evil.example` on `/login/` would send the browser to evil.example (security item L6).
+    app.router.redirect_slashes = False
     app.state.service = service
     return app
 
@@ -229,11 +232,11 @@ async def _rocketchat_token(request: Request) -> Response:
     except SessionError as exc:
         return _error(401, exc.code, _sentence(str(exc)))
     await _added_latency(service)
-    # ?revalidate=1: the launcher saw Rocket.Chat refuse the token it got before; check before reusing it.
-    revalidate = request.query_params.get("revalidate") in ("1", "true")
+    # ?revalidate=1: the launcher saw Rocket.Chat refuse the token it got before; it must not get it again.
+    rejected = request.query_params.get("revalidate") in ("1", "true")
     try:
         issued = await service.broker.token_for(
-            employee, flow="launcher", client=_client_address(request), revalidate=revalidate
+            employee, flow="launcher", client=_client_address(request), rejected=rejected
         )
     except RocketChatError as exc:
         return _rocketchat_failed(exc, employee)
@@ -261,7 +264,10 @@ async def _iframe_auth(request: Request) -> Response:
         return cors.decorate(request, _error(401, "invalid_session", message))
     await _added_latency(service)
     try:
-        issued = await service.broker.token_for(employee, flow="iframe", client=_client_address(request))
+        # The web client cannot tell us it was refused, so a cached token is confirmed with Rocket.Chat first.
+        issued = await service.broker.token_for(
+            employee, flow="iframe", client=_client_address(request), confirm=True
+        )
     except RocketChatError as exc:
         return cors.decorate(request, _rocketchat_failed(exc, employee))
     return cors.decorate(request, JSONResponse({"loginToken": issued.token.auth_token}, headers=_NO_STORE))

@@ -3,7 +3,9 @@
 Minting a token per request would pile up login tokens on the user (RC keeps at most 50 and evicts the
 oldest, signing other devices out). So a token is kept in memory with its mint time and handed out again
 until `Accounts_LoginExpiration` minus a margin; every `revalidate_after` seconds it is checked against
-`/api/v1/me`, so a token revoked in Rocket.Chat is replaced rather than handed out.
+`/api/v1/me`, so a token revoked in Rocket.Chat is replaced rather than handed out. The iframe flow has it
+checked before every hand-out (a check vouches for `CONFIRM_WINDOW` seconds), and a client that reports
+Rocket.Chat refused its token has the cached one dropped: `/api/v1/me` does not notice an expired token.
 
 All work for one username runs under a per-username lock (single flight): fifty first-time requests for a
 new employee create one Rocket.Chat user and mint one token that all fifty receive.
@@ -22,9 +24,14 @@ from . import audit
 from .directory import Employee
 from .rocketchat import LoginToken, RocketChatAdmin, RocketChatRefused, UserUnavailable
 
-__all__ = ["IssuedToken", "TokenBroker"]
+__all__ = ["CONFIRM_WINDOW", "IssuedToken", "TokenBroker"]
 
 log = logging.getLogger("tokenservice.tokens")
+
+# How long one answer from `/api/v1/me` vouches for a token when the caller wants it confirmed. Rocket.Chat's
+# web client asks on every page load and reconnect, often from several tabs at once; asking Rocket.Chat for
+# each adds a round trip without news, while a few seconds still bounds how long a revoked token is served.
+CONFIRM_WINDOW = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,36 +74,61 @@ class TokenBroker:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def token_for(
-        self, employee: Employee, *, flow: str, client: str, revalidate: bool = False
+        self,
+        employee: Employee,
+        *,
+        flow: str,
+        client: str,
+        rejected: bool = False,
+        confirm: bool = False,
     ) -> IssuedToken:
         """A token Rocket.Chat accepts for `employee`; raises RocketChatError subclasses.
 
-        `revalidate`: the caller saw Rocket.Chat refuse the token it got before (a logout, an admin
-        revoking it), so a cached token is checked with `/api/v1/me` before it is handed out again."""
+        `rejected`: the client saw Rocket.Chat refuse the token it got before (a logout, an expiry, an admin
+        revoking it). The cached token is dropped at once, for every caller, and a new one minted: asking
+        `/api/v1/me` would not do, as it accepts an expired token. `confirm`: hand out a cached token only
+        once Rocket.Chat has accepted it within the last `CONFIRM_WINDOW` seconds (the iframe flow)."""
         key = employee.username.casefold()
+        if rejected:
+            self._drop_rejected(employee.username)  # before any await: nobody gets it from here on
         lifetime = await self._rc.login_expiration()
         cached = self._cache.get(key)
-        if cached and self._fresh(cached, lifetime) and not (revalidate or self._due_for_check(cached)):
+        if cached and self._fresh(cached, lifetime) and not self._due_for_check(cached, confirm):
             return self._issue(employee, cached, lifetime, flow, "reused", client)
 
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            # Anything cached now was stored after a rejected token was dropped, so it is a newer one.
             cached = self._cache.get(key)
-            if cached and self._fresh(cached, lifetime):
-                if not (revalidate or self._due_for_check(cached)):
-                    return self._issue(employee, cached, lifetime, flow, "reused", client)
-                if await self._rc.token_accepted(cached.token.user_id, cached.token.auth_token):
-                    cached.checked_at = self._clock()
-                    return self._issue(employee, cached, lifetime, flow, "reused", client)
+            if cached and await self._usable(employee, cached, lifetime, confirm):
+                return self._issue(employee, cached, lifetime, flow, "reused", client)
             self._cache.pop(key, None)
             token, source, minted_at, minted_wall = await self._mint(employee)
             cached = _Cached(token=token, minted_at=minted_at, checked_at=minted_at, minted_wall=minted_wall)
             self._cache[key] = cached
             return self._issue(employee, cached, lifetime, flow, source, client)
 
-    def forget(self, username: str) -> None:
-        """Drop the cached token, e.g. after the launcher reports Rocket.Chat rejected it."""
-        self._cache.pop(username.casefold(), None)
+    def forget(self, username: str) -> bool:
+        """Drop the cached token, e.g. after a client reports Rocket.Chat rejected it; True if there was one."""
+        return self._cache.pop(username.casefold(), None) is not None
+
+    def _drop_rejected(self, username: str) -> None:
+        """Forget a token a client saw refused, and say so: a burst of these is worth an operator's look."""
+        if self.forget(username):
+            log.info("a client reported Rocket.Chat refused the token of %s; it is dropped", username)
+
+    async def _usable(self, employee: Employee, cached: _Cached, lifetime: float, confirm: bool) -> bool:
+        """Whether a cached token may be handed out, asking Rocket.Chat first when a check is due."""
+        if not self._fresh(cached, lifetime):
+            return False
+        return not self._due_for_check(cached, confirm) or await self._still_accepted(employee, cached)
+
+    async def _still_accepted(self, employee: Employee, cached: _Cached) -> bool:
+        """Ask Rocket.Chat about a cached token; remembers a yes so that it can vouch for a while."""
+        if await self._rc.token_accepted(cached.token.user_id, cached.token.auth_token):
+            cached.checked_at = self._clock()
+            return True
+        log.info("Rocket.Chat no longer accepts the cached token of %s; minting a new one", employee.username)
+        return False
 
     async def _mint(self, employee: Employee) -> tuple[LoginToken, str, float, float]:
         source = "minted"
@@ -122,10 +154,12 @@ class TokenBroker:
         margin = min(self._margin, lifetime / 2)
         return self._clock() < cached.minted_at + lifetime - margin
 
-    def _due_for_check(self, cached: _Cached) -> bool:
-        if self._revalidate_after is None:
-            return False
-        return self._clock() - cached.checked_at >= self._revalidate_after
+    def _due_for_check(self, cached: _Cached, confirm: bool) -> bool:
+        """Whether Rocket.Chat must be asked before the token is handed out (minting counts as an answer)."""
+        since = self._clock() - cached.checked_at
+        if confirm and since >= CONFIRM_WINDOW:
+            return True
+        return self._revalidate_after is not None and since >= self._revalidate_after
 
     @staticmethod
     def _issue(

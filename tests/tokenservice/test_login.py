@@ -261,3 +261,12 @@ def test_a_password_that_is_not_valid_text_is_a_400_and_a_failed_attempt(
     records = _server_records(caplog)
     assert not [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
     assert all("\n" not in r.getMessage() for r in records)
+
+
+@pytest.mark.parametrize("path", ["/login/", "/api/login/", "/healthz/"])
+def test_a_trailing_slash_is_not_redirected_to_the_host_header(service: RunningService, path: str) -> None:
+    # Security item L6: a slash redirect built its Location from Host, so `Host: evil.example` sent people there
+    resp = httpx.get(f"{service.url}{path}", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert resp.status_code == 404
+    assert "location" not in resp.headers
+    assert "evil.example" not in resp.text
