@@ -94,7 +94,7 @@ class OrganizationClient:
         """Exchange the session for a Rocket.Chat token; ``SessionRejected`` when the session is over.
 
         ``revalidate``: Rocket.Chat refused the token this service gave before (logged out, revoked); the
-        ``revalidate=1`` query asks the service to check its cached token before handing it out again."""
+        ``revalidate=1`` query tells the service to drop its cached token and mint a new one."""
         api = self.api
         params = {"revalidate": "1"} if revalidate else None
         response = self._send(

@@ -281,7 +281,11 @@ class E2EDriver:
         self.report["result"] = result
         self.report["final_state"] = state
         self._write()
-        self._shell.request_exit(0 if result == "finished" else 3, f"e2e run {result}")
+        # a finished run says nothing (the demo prints its own result); only a failed one gives a reason
+        if result == "finished":
+            self._shell.request_exit(0, "")
+        else:
+            self._shell.request_exit(3, f"e2e run {result}")
 
     def _wait_for_stored_login(self, timeout: float = 30.0) -> None:
         leveldb = self._shell.paths.webview_storage_dir / "Local Storage" / "leveldb"

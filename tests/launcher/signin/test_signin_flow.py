@@ -122,7 +122,7 @@ def test_cached_token_past_its_known_expiry_is_not_even_checked(rc, org, store, 
 
 def test_a_token_logged_out_at_rocketchat_is_replaced_at_once(rc, org, store, settings_for, client_for):
     # The token service reuses a token until its periodic re-check; the launcher's revalidate hint makes
-    # it check now, so a token that Rocket.Chat just refused is replaced instead of handed out again.
+    # it drop that token now, so a token that Rocket.Chat just refused is replaced, not handed out again.
     settings = settings_for(rc.url, org.url)
     first = SignInFlow(settings, store, client=client_for(settings)).sign_in("alice", EMPLOYEES["alice"])
     assert isinstance(first, SignedIn)
