@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from launcher.paths import Paths
+from launcher.paths import Paths, private_dir
 from launcher.redaction import RedactingFilter, RedactingFormatter
 
 __all__ = ["LogSetup", "setup_logging"]
@@ -21,6 +22,16 @@ _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _MAX_BYTES = 1_000_000
 _BACKUPS = 3
 _QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "h2", "h11", "urllib3", "asyncio", "keyring", "secretstorage")
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The log names servers and users: each file, rotations included, is readable by this user only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if hasattr(os, "fchmod"):  # a file an older version created 0644 (not on Windows)
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 @dataclass
@@ -60,8 +71,8 @@ def setup_logging(paths: Paths | None, *, verbose: bool = False) -> LogSetup:
     formatter = RedactingFormatter(_FORMAT)
     if paths is not None:
         try:
-            paths.log_dir.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(
+            private_dir(paths.log_dir)
+            file_handler = _PrivateRotatingFileHandler(
                 paths.log_file, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
             )
         except OSError as exc:

@@ -6,7 +6,9 @@ below one directory, with its own keyring namespace, so the demo and tests never
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +17,21 @@ import platformdirs
 
 from launcher import APP_NAME
 
-__all__ = ["CONFIG_FILE_NAME", "Paths"]
+__all__ = ["CONFIG_FILE_NAME", "Paths", "private_dir"]
 
 CONFIG_FILE_NAME = "launcher.toml"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (with any missing parents) readable by this user only, and tighten it if it exists.
+
+    A profile holds the web view's session, the log (server and user names) and the window's state: other
+    accounts on a shared desk have no business reading them. mkdir's mode alone is masked by the umask and
+    leaves an existing folder as it was."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # not ours (a shared parent given with --profile): leave it
+        os.chmod(path, 0o700)
+    return path
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,8 @@ class Paths:
     data_dir: Path
     log_dir: Path
     webview_storage_dir: Path
+    #: The web view's HTTP cache: it holds every URL the window loaded, the resume-token link included.
+    webview_cache_dir: Path
     #: Prefix of the keyring service names ("rocketchat-launcher" -> "rocketchat-launcher/org-login").
     keyring_namespace: str = APP_NAME
 
@@ -40,6 +56,7 @@ class Paths:
             data_dir=data_dir,
             log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
             webview_storage_dir=data_dir / "webview",
+            webview_cache_dir=data_dir / "webview-cache",
         )
 
     @classmethod
@@ -52,6 +69,7 @@ class Paths:
             data_dir=root / "data",
             log_dir=root / "logs",
             webview_storage_dir=root / "data" / "webview",
+            webview_cache_dir=root / "data" / "webview-cache",
             keyring_namespace=f"{APP_NAME}-profile-{digest}",
         )
 
@@ -64,8 +82,11 @@ class Paths:
         return self.log_dir / "launcher.log"
 
     def clear_webview_storage(self) -> bool:
-        """Delete the webview's cookies and local storage (a signed-out Rocket.Chat page). True if removed."""
-        if not self.webview_storage_dir.exists():
-            return False
-        shutil.rmtree(self.webview_storage_dir)
-        return True
+        """Delete the web view's cookies, local storage and HTTP cache (a signed-out Rocket.Chat page, and
+        no trace of the resume-token link). True if anything was removed."""
+        removed = False
+        for folder in (self.webview_storage_dir, self.webview_cache_dir):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                removed = True
+        return removed

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 
-__all__ = ["MASK", "RedactingFilter", "RedactingFormatter", "redact", "register_secret"]
+__all__ = ["MASK", "RedactingFilter", "RedactingFormatter", "holds_secret", "redact", "register_secret"]
 
 MASK = "[REDACTED]"
 
@@ -57,6 +57,12 @@ def register_secret(value: str | None) -> None:
         _secrets.add(value)
         ordered = sorted(_secrets, key=len, reverse=True)  # longest first: a secret may contain another
         _secrets_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def holds_secret(text: str) -> bool:
+    """True if ``text`` contains a secret this process has handled (registered with register_secret)."""
+    pattern = _secrets_pattern
+    return pattern is not None and pattern.search(text) is not None
 
 
 def redact(text: str) -> str:

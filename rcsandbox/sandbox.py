@@ -75,6 +75,10 @@ class Sandbox:
     def set_latency(self, seconds: float) -> None:
         self.state.latency = _seconds("latency", seconds)
 
+    def redirect_home_to(self, origin: str | None) -> None:
+        """Redirect every `/home` request, query included, to `origin` (None: serve it again)."""
+        self.state.home_redirect = origin.rstrip("/") if origin else None
+
     def set_create_tokens_secret(self, secret: str | None) -> None:
         self.state.create_tokens_secret = secret
 

@@ -27,6 +27,9 @@ class SandboxState:
         self.iframe_tokens = dict(config.iframe_tokens)
         self.client_start_delay = float(config.client_start_delay)
         self.latency = float(config.latency)
+        # A misconfigured reverse proxy (or Site URL) in front of Rocket.Chat: `/home` is redirected,
+        # query and all, to this origin. None: no redirect.
+        self.home_redirect: str | None = None
         self._settings = config.initial_settings()
         self._lock = threading.Lock()
 

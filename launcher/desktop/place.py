@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from launcher.paths import private_dir
+
 _log = logging.getLogger(__name__)
 
 FILE_NAME = "window.json"
@@ -68,7 +70,7 @@ def load(data_dir: Path) -> WindowState | None:
 
 def save(data_dir: Path, state: WindowState) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         tmp = data_dir / (FILE_NAME + ".tmp")
         tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
         os.replace(tmp, data_dir / FILE_NAME)

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from launcher.paths import private_dir
+
 _log = logging.getLogger(__name__)
 
 _MESSAGE = b"show\n"
@@ -125,7 +127,7 @@ def acquire(data_dir: Path) -> PrimaryInstance | None:
     """Become the profile's instance, or ask the running one to show its window and return None.
 
     Raises AlreadyRunning when another instance holds the profile but does not answer within 10 s."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     endpoint = _endpoint(data_dir)
     if _ask_to_show(endpoint, data_dir):
         return None

@@ -28,6 +28,11 @@ __all__ = ["PageHandOff"]
 _log = logging.getLogger(__name__)
 
 UNREACHABLE = "Rocket.Chat cannot be reached: check your network connection, then Retry."
+# Rocket.Chat's server redirected the resume-token link to another origin (see navigation.carries_secret).
+SIGN_IN_LINK_REFUSED = (
+    "Rocket.Chat sent the sign-in on to another site, so the launcher stopped it: "
+    "ask IT to check Rocket.Chat's Site URL and proxy, then Retry."
+)
 
 
 class PageHandOff:

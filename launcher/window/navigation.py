@@ -8,10 +8,12 @@ One pure decision (`classify`) used by the backend hook that sees every top-leve
 from __future__ import annotations
 
 import logging
+import re
 import webbrowser
 from typing import Literal
 from urllib.parse import urlsplit
 
+from launcher import redaction
 from launcher.origins import origin_of
 from launcher.web import WEB_DIR
 
@@ -20,6 +22,8 @@ Destination = Literal["local", "rocketchat", "external", "blocked"]
 
 _log = logging.getLogger(__name__)
 _EXTERNAL_SCHEMES = {"http", "https", "mailto"}
+# Query or fragment parameters that carry a Rocket.Chat sign-in token.
+_TOKEN_PARAMETER = re.compile(r"(?i)(?:^|[?&#;])(?:resumeToken|authToken|loginToken|x-auth-token)=")
 
 
 def assets_base_url() -> str:
@@ -61,6 +65,14 @@ def classify(url: str, rc_origin: str) -> Destination:
     if scheme in _EXTERNAL_SCHEMES:
         return "external"
     return "blocked"
+
+
+def carries_secret(url: str) -> bool:
+    """True for a URL with a sign-in token in it: the resume-token link that Rocket.Chat's server (a
+    wrong Site URL, a reverse proxy) redirected elsewhere, or any token this process handled. Such a URL
+    never leaves the window, not even for the system browser."""
+    parts = urlsplit(url)
+    return bool(_TOKEN_PARAMETER.search(f"?{parts.query}#{parts.fragment}")) or redaction.holds_secret(url)
 
 
 def open_external(url: str) -> bool:

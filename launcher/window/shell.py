@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from launcher.desktop.integration import Desktop
-from launcher.paths import Paths
+from launcher.paths import Paths, private_dir
 from launcher.timeline import Timeline
 from launcher.web import ICON_PNG
 from launcher.window import engines, injection, navigation, strategy, webstate
 from launcher.window.bridge import Bridge
 from launcher.window.exit_when_ready import EXIT_BACKEND, EXIT_FAILED, EXIT_OK, ExitWhenReady
-from launcher.window.handoff import UNREACHABLE, PageHandOff
+from launcher.window.handoff import SIGN_IN_LINK_REFUSED, UNREACHABLE, PageHandOff
 from launcher.window.local_pages import LocalPages
 from launcher.window.renderer import renderer_problem
 from launcher.window.session import Session
@@ -157,8 +157,7 @@ class Shell:
             self.exit_rule.start_watchdog(self.closed)
         threading.Thread(target=self.episodes.dispatch, name="state-listeners", daemon=True).start()
         threading.Thread(target=self._desktop_main, name="desktop", daemon=True).start()
-        storage_dir = self.paths.webview_storage_dir
-        storage_dir.mkdir(parents=True, exist_ok=True)
+        storage_dir = private_dir(self.paths.webview_storage_dir)
         webview.start(
             self._worker_main,
             gui=engine.gui,
@@ -307,7 +306,7 @@ class Shell:
             rc_origin=self.rc_origin,
             cover_source=self.cover_source(cover=True),
             desktop_source=injection.desktop_script(self.rc_origin),
-            cache_dir=self.paths.data_dir / "webview-cache",
+            cache_dir=self.paths.webview_cache_dir,
             on_load_finished=self._on_page_load,
             on_external=self._open_external,
             back_to_rocketchat=lambda: self.load(self.rc_url),
@@ -352,8 +351,17 @@ class Shell:
             self.pages.show_error(gen, UNREACHABLE)
 
     def _open_external(self, url: str) -> None:
+        if navigation.carries_secret(url):
+            # On the Qt thread, inside the engine's navigation call: the error page loads from a thread.
+            _log.warning("refused to send a link with a sign-in token to %s", navigation.redact(url))
+            threading.Thread(target=self._refused_token_link, name="refused-link", daemon=True).start()
+            return
         self.external_opened.append(url)
         navigation.open_external(url)
+
+    def _refused_token_link(self) -> None:
+        """The sign-in link left Rocket.Chat's origin: stop the hand-off and say so on the error page."""
+        self.pages.show_error(self.episodes.interrupt(), SIGN_IN_LINK_REFUSED)
 
     def _after_close(self) -> int:
         self.closed.set()

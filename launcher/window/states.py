@@ -90,6 +90,13 @@ class Episodes:
         self.emit(state, {})
         return gen
 
+    def interrupt(self) -> int:
+        """Stop every loop of the current episode and go on in a new one, in the same state and
+        without announcing it (the caller says what happened next); returns the new episode."""
+        with self.lock:
+            self._generation += 1
+            return self._generation
+
     def current(self, gen: int) -> bool:
         return gen == self._generation and not self._closed.is_set()
 

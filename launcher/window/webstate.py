@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 
-from launcher.paths import Paths
+from launcher.paths import Paths, private_dir
 
 _SIGNED_IN = "launcher-signed-in"
 _WIPE = "webview-wipe-pending"
@@ -41,7 +40,7 @@ def set_signed_in(paths: Paths, signed_in: bool, user_id: str | None = None) -> 
     mark = paths.webview_storage_dir / _SIGNED_IN
     with contextlib.suppress(OSError):
         if signed_in:
-            paths.webview_storage_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(paths.webview_storage_dir)
             if user_id is not None:
                 tmp = mark.with_name(_SIGNED_IN + ".tmp")
                 tmp.write_text(user_id if _USER_ID.fullmatch(user_id) else "", encoding="ascii")
@@ -55,7 +54,7 @@ def set_signed_in(paths: Paths, signed_in: bool, user_id: str | None = None) -> 
 def request_wipe(paths: Paths) -> None:
     set_signed_in(paths, False)
     with contextlib.suppress(OSError):
-        paths.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(paths.data_dir)
         (paths.data_dir / _WIPE).touch()
 
 
@@ -69,7 +68,6 @@ def wipe_if_requested(paths: Paths) -> bool:
     if not wipe_pending(paths):
         return False
     with contextlib.suppress(OSError):
-        if paths.webview_storage_dir.exists():
-            shutil.rmtree(paths.webview_storage_dir, ignore_errors=True)
+        paths.clear_webview_storage()
         (paths.data_dir / _WIPE).unlink(missing_ok=True)
-    return not paths.webview_storage_dir.exists()
+    return not (paths.webview_storage_dir.exists() or paths.webview_cache_dir.exists())

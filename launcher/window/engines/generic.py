@@ -18,6 +18,7 @@ from typing import Any
 
 from launcher.desktop.place import Rect, WindowState
 from launcher.desktop.place_tracker import WindowTracker
+from launcher.paths import private_dir
 from launcher.window import navigation, strategy
 from launcher.window.engines.base import Engine, PageHooks, replace_bridge_dispatcher
 
@@ -38,7 +39,7 @@ class GenericEngine(Engine):
 
     def prepare(self, hooks: PageHooks, storage_dir: Path) -> None:
         self.hooks = hooks
-        storage_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(storage_dir)
         replace_bridge_dispatcher(hooks.bridge_call)
 
     def window_options(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launcher.signin.credentials import CredentialStore
+from launcher.window.handoff import SIGN_IN_LINK_REFUSED
 from tests.support.launcher_runs import ALICE
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
@@ -127,4 +128,26 @@ def test_links_to_other_origins_open_outside_and_get_no_token(make_launcher, oth
     assert launcher.opened_in_browser() == [a["url"] for a in run.report["actions"]]
     assert other_origin.requests == []  # the window never loaded the other origin, so it got nothing
     assert run.report["after_actions"]["origin"] == rc_origin
+    run.assert_screenshots()
+
+
+def test_a_sign_in_link_sent_on_to_another_site_is_stopped_with_the_error_page(make_launcher, other_origin):
+    """Rocket.Chat's server (a wrong Site URL, a reverse proxy) redirects `/home?resumeToken=` elsewhere:
+    the token goes neither to that site nor to the system browser, and the error page says why."""
+    launcher = make_launcher(login_strategy="resume-token")
+    launcher.stack.sandbox.redirect_home_to(other_origin.url)
+
+    run = launcher.run(
+        fill={"username": ALICE.username, "password": ALICE.password, "remember": True},
+        plan={"finish_on": ["signed-in", "error", "signin-failed"]},
+    )
+
+    assert run.report["final_state"] == "error", run.explain()
+    error = run.entry("error")
+    assert error["info"]["message"] == SIGN_IN_LINK_REFUSED, error
+    assert SIGN_IN_LINK_REFUSED in error["text"] and error["url"].endswith("/error.html"), error
+    assert launcher.opened_in_browser() == []  # not even the system browser got the link
+    assert other_origin.requests == []
+    token = CredentialStore(launcher.paths.keyring_namespace).load_token(launcher.stack.rocketchat_url)
+    assert token is not None  # the sign-in itself worked: the stored token stays for the next start
     run.assert_screenshots()
