@@ -42,9 +42,13 @@ PUBLIC_SETTINGS: dict[str, Any] = {
     "Accounts_LoginExpiration": 90,
 }
 # Not public in Rocket.Chat; they change server behaviour only (docs/rocketchat-contract.md#settings).
+# `Custom_Script_Logged_In` is the admin's "Custom Script for Logged In Users" (Layout > Custom Scripts):
+# Rocket.Chat serves it inside its own script, run on each `Custom_Script_Logged_In` event (webclient.py).
+# Tests use it to play a hostile script on Rocket.Chat's origin; empty (no script) by default.
 _PRIVATE_SETTINGS: dict[str, Any] = {
     "API_Enable_Rate_Limiter": True,
     "Enable_CSP": True,
+    "Custom_Script_Logged_In": "",
 }
 DEFAULT_SETTINGS: dict[str, Any] = {**PUBLIC_SETTINGS, **_PRIVATE_SETTINGS}
 

@@ -1,12 +1,8 @@
 """The Qt WebEngine engine (Linux): what pywebview does not expose, done on Qt directly.
 
-The navigation guard, the document-start cover script, load failures, cover.js's console wake-ups
-(injection.WAKE_MARKER), the bridge only on the launcher's own pages, screenshots, the window's place,
-and running code on the Qt (main) thread.
-
-pywebview builds its page from the class `BrowserView.WebPage` (webview/platforms/qt.py); the engine
-swaps in a subclass before the window is created, so every hook is in place before the first URL loads.
-Import this module only when the Qt backend is in use.
+Running code on the Qt (main) thread, scripts in the page, the window's place, shortcuts, screenshots
+and the menu. The page itself (navigation guard, the bridge only on local pages, load results, cover.js's
+console wake-ups, pop-ups) is qt_page.GuardedPage. Import this module only when the Qt backend is in use.
 """
 
 from __future__ import annotations
@@ -19,20 +15,16 @@ from typing import Any
 
 import webview.platforms.qt as _qt
 from qtpy import QtCore
-from qtpy.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
 from launcher.desktop import place
 from launcher.desktop.place import WindowState
-from launcher.window import navigation, strategy
-from launcher.window.engines.base import Engine, PageHooks, replace_bridge_dispatcher
+from launcher.paths import private_dir
+from launcher.window import strategy
+from launcher.window.engines import qt_page
+from launcher.window.engines.base import Engine, PageHooks
+from launcher.window.engines.qt_page import GuardedPage
 
 _log = logging.getLogger(__name__)
-
-_SCRIPT_NAME = "rocketchat-launcher-cover"
-_DESKTOP_SCRIPT_NAME = "rocketchat-launcher-desktop"
-
-
-_engine: QtEngine | None = None  # the engine whose hooks the page class reads (one window per process)
 
 
 class _Invoker(QtCore.QObject):
@@ -70,142 +62,6 @@ class _Invoker(QtCore.QObject):
         return box.get("value")
 
 
-_PywebviewPage = _qt.BrowserView.WebPage
-
-
-class _GuardedPage(_PywebviewPage):
-    """pywebview's page plus: top-level navigation policy, the cover script, and load results."""
-
-    def __init__(self, parent: Any = None, profile: Any = None) -> None:
-        # pywebview's __init__ calls super(BrowserView.WebPage, self): let that name mean its own class
-        # while it runs, or the call would land back in this class.
-        _qt.BrowserView.WebPage = _PywebviewPage
-        try:
-            super().__init__(parent, profile)
-        finally:
-            _qt.BrowserView.WebPage = _GuardedPage
-        engine = _engine
-        hooks = engine.hooks if engine is not None and engine.page is None else None
-        self._hooks = hooks
-        self._channel: Any = None  # pywebview's QWebChannel, attached only while a local page shows
-        if engine is None or hooks is None:
-            return  # the web inspector's page (or a second page): plain pywebview behaviour
-        if profile is not None:
-            hooks.cache_dir.mkdir(parents=True, exist_ok=True)
-            profile.setCachePath(str(hooks.cache_dir))
-        engine.page = self
-        engine.invoker = _Invoker()
-        _set_document_script(self, hooks.cover_source)
-        if hooks.desktop_source:
-            _set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
-        self.loadFinished.connect(self._load_finished)
-        self.renderProcessTerminated.connect(self._render_process_terminated)
-
-    def setWebChannel(self, channel: Any, *args: Any) -> None:
-        """pywebview attaches its channel once, for every page; keep it for the launcher's own pages."""
-        if self._hooks is None:
-            super().setWebChannel(channel, *args)
-            return
-        self._channel = channel
-        if navigation.is_local_page(self.url().toString()):
-            super().setWebChannel(channel, *args)
-
-    def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
-        hooks = self._hooks
-        if hooks is None or not is_main_frame:
-            return True  # sub-frames (Rocket.Chat's embeds) stay Rocket.Chat's business
-        target = url.toString()
-        kind = navigation.classify(target, hooks.rc_origin)
-        typed = nav_type == QWebEnginePage.NavigationType.NavigationTypeTyped
-        if typed or kind in ("local", "rocketchat"):
-            # The bridge's transport exists only in the launcher's own pages: Rocket.Chat's page (an
-            # admin's custom script, an XSS) finds no `qt.webChannelTransport` to reach Python through.
-            super().setWebChannel(self._channel if kind == "local" else None)
-            return True
-        if kind == "external":
-            hooks.on_external(target)
-        else:
-            _log.info("blocked a navigation to a %s URL", url.scheme() or "scheme-less")
-        return False
-
-    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
-        """cover.js's wake-up marker: tell the shell to read the page now (the marker proves nothing by
-        itself, and is not passed on to Qt's console log). Every other message goes the usual way."""
-        hooks = self._hooks
-        marker = hooks.wake_marker if hooks is not None and hooks.on_wake is not None else ""
-        if marker and isinstance(message, str) and message.startswith(marker):
-            try:
-                hooks.on_wake(message[len(marker) :][:32])  # type: ignore[union-attr]
-            except Exception:
-                _log.exception("wake-up handler failed")
-            return
-        super().javaScriptConsoleMessage(level, message, line, source)
-
-    def createWindow(self, window_type: Any) -> QWebEnginePage:
-        """Pop-ups (target=_blank, window.open): hand the URL to the system browser, never a new webview."""
-        if self._hooks is None:
-            return super().createWindow(window_type)
-        catcher = _PopupCatcher(self.profile(), self._hooks)
-        self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [catcher]
-        return catcher
-
-    def _load_finished(self, ok: bool) -> None:
-        if self._hooks is not None:
-            self._hooks.on_load_finished(self.url().toString(), bool(ok))
-
-    def _render_process_terminated(self, status: Any, exit_code: int) -> None:
-        if self._hooks is not None:
-            _log.warning("the web page process ended (status %s, code %s)", status, exit_code)
-            self._hooks.on_load_finished(self.url().toString(), False)
-
-
-class _PopupCatcher(QWebEnginePage):
-    """Receives a pop-up's first navigation, passes http(s) URLs to the system browser, loads nothing."""
-
-    def __init__(self, profile: Any, hooks: PageHooks) -> None:
-        super().__init__(profile)
-        self._hooks = hooks
-        self.done = False
-
-    def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
-        if not self.done:
-            self.done = True
-            target = url.toString()
-            if navigation.classify(target, self._hooks.rc_origin) in ("external", "rocketchat"):
-                self._hooks.on_external(target)
-            else:
-                _log.info("blocked a pop-up to a %s URL", url.scheme() or "scheme-less")
-        return False
-
-
-def _set_document_script(page: QWebEnginePage, source: str, name: str = _SCRIPT_NAME) -> None:
-    scripts = page.scripts()
-    for old in scripts.find(name):
-        scripts.remove(old)
-    script = QWebEngineScript()
-    script.setName(name)
-    script.setSourceCode(source)
-    script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
-    script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
-    script.setRunsOnSubFrames(False)
-    scripts.insert(script)
-
-
-_pywebview_set_js_api = _qt.BrowserView._set_js_api
-
-
-def _set_js_api_on_local_pages(view: Any) -> None:
-    """pywebview injects `window.pywebview` after every load; only the launcher's own pages get it.
-
-    Elsewhere the load is only announced (pywebview's `loaded` event), so pywebview's waits go on."""
-    if navigation.is_local_page(view.webview.page().url().toString()):
-        _pywebview_set_js_api(view)
-        return
-    window = view.js_bridge.window
-    window.events.before_load.set()
-    window.events.loaded.set()
-
-
 class QtEngine(Engine):
     """Qt WebEngine through pywebview's Qt platform, with the launcher's page class swapped in."""
 
@@ -214,7 +70,7 @@ class QtEngine(Engine):
 
     def __init__(self) -> None:
         self.hooks: PageHooks | None = None
-        self.page: _GuardedPage | None = None
+        self.page: GuardedPage | None = None
         self.invoker: _Invoker | None = None
         self.window: Any = None
         self._saved: WindowState | None = None
@@ -224,14 +80,13 @@ class QtEngine(Engine):
     # -- before the window exists
 
     def prepare(self, hooks: PageHooks, storage_dir: Path) -> None:
-        global _engine
-        _engine = self
         self.hooks = hooks
-        storage_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(storage_dir)
         _qt._profile_storage_path = str(storage_dir)  # read when the window's profile is created
-        _qt.BrowserView.WebPage = _GuardedPage
-        _qt.BrowserView._set_js_api = _set_js_api_on_local_pages
-        replace_bridge_dispatcher(hooks.bridge_call)
+        qt_page.install(hooks, self._page_created)
+
+    def _page_created(self, page: GuardedPage) -> None:
+        self.page, self.invoker = page, _Invoker()
 
     def window_options(
         self, saved: WindowState | None, default_size: tuple[int, int], start_hidden: Callable[[], bool]
@@ -284,7 +139,7 @@ class QtEngine(Engine):
     def set_document_script(self, source: str) -> None:
         page = self.page
         if page is not None:
-            self.on_ui_thread(lambda: _set_document_script(page, source))
+            self.on_ui_thread(lambda: qt_page.set_document_script(page, source))
 
     def delete_cookies(self) -> None:
         page = self.page
