@@ -162,13 +162,16 @@ class PageHandOff:
             if self._confirmed_gen == gen:
                 return Outcome.CONFIRMED  # the page signed itself in meanwhile (page-session watcher)
             seen = shell.wakeups.seen()
-            state = shell.evaluate(script, timeout=1.0)  # a navigation can swallow the answer: do not stall
+            # None when the window is not on Rocket.Chat (the script carries the token), or when a
+            # navigation swallowed the answer: do not stall.
+            state = shell.evaluate_with_token(script, timeout=1.0)
+            on_rocketchat = isinstance(state, dict) and bool(state.get("onRocketChat"))
+            if not on_rocketchat and shell.load_failed():
+                return Outcome.UNREACHABLE
             if isinstance(state, dict):
                 if state.get("signedIn"):
                     self._lifted = bool(state.get("lifted"))
                     return Outcome.CONFIRMED
-                if not state.get("onRocketChat") and shell.load_failed():
-                    return Outcome.UNREACHABLE
                 if not command and state.get("onRocketChat"):
                     seen_link = seen_link or bool(state.get("resumeParam"))
                     if seen_link and not state.get("resumeParam"):

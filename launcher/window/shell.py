@@ -178,6 +178,16 @@ class Shell:
         except Exception:
             return None
 
+    def evaluate_with_token(self, script: str, timeout: float = 5.0) -> Any:
+        """Run a script that carries the sign-in token: only while the window shows Rocket.Chat's
+        origin, through the engine's path that no page script can hook (Engine.run_js_on)."""
+        if self.closed.is_set() or self.engine is None:
+            return None
+        try:
+            return self.engine.run_js_on(self.rc_origin, script, timeout=timeout)
+        except Exception:
+            return None
+
     def current_url(self) -> str | None:
         return self.engine.current_url() if self.engine is not None else None
 

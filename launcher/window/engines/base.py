@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from launcher.desktop.place import WindowState
+from launcher.origins import origin_of
 
 __all__ = ["Engine", "PageHooks", "replace_bridge_dispatcher"]
 
@@ -89,6 +90,22 @@ class Engine(ABC):
     @abstractmethod
     def run_js(self, script: str, timeout: float = 5.0) -> Any:
         """Evaluate `script` in the page; its JSON-able result, or None (also on timeout)."""
+
+    def run_js_on(self, origin: str, script: str, timeout: float = 5.0) -> Any:
+        """Run a script that carries a secret (the sign-in token): only while the window shows `origin`,
+        checked here before the script leaves Python, and by a path the page's own JavaScript cannot
+        hook. None when the window shows another origin, and on timeout."""
+        url = self.current_url()
+        try:
+            if not url or origin_of(url) != origin:
+                return None
+        except ValueError:
+            return None
+        return self._run_js_unhooked(script, timeout)
+
+    def _run_js_unhooked(self, script: str, timeout: float) -> Any:
+        """`run_js` where the engine evaluates natively (Qt's runJavaScript: no page function sees it)."""
+        return self.run_js(script, timeout=timeout)
 
     def set_document_script(self, source: str) -> None:
         """Replace the cover script that runs at document start, for the next loads (where supported)."""

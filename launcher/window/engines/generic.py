@@ -10,6 +10,7 @@ The window's place is followed through pywebview's move/resize events.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -94,6 +95,28 @@ class GenericEngine(Engine):
         def call() -> None:
             try:
                 box["value"] = window.evaluate_js(script)
+            except Exception:
+                box["value"] = None
+
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        return box.get("value")
+
+    def _run_js_unhooked(self, script: str, timeout: float) -> Any:
+        """pywebview's `evaluate_js` hands the script's text to the page's own `eval` (and `pywebview.
+        stringify`), which a page can replace and so read a token in it: scripts that carry one go
+        through `run_js`, which WebView2 (ExecuteScriptAsync) and WKWebView (evaluateJavaScript)
+        evaluate natively. Both return the script's completion value as JSON-able data."""
+        window = self.window
+        if window is None:
+            return None
+        box: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                value = window.run_js(script)
+                box["value"] = json.loads(value) if isinstance(value, str) else value
             except Exception:
                 box["value"] = None
 
