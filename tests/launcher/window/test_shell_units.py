@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from launcher import redaction
 from launcher.paths import Paths
 from launcher.timeline import Timeline, process_start_epoch
 from launcher.window import navigation, strategy, webstate
@@ -129,6 +130,25 @@ def test_navigation_policy():
 
 def test_redact_drops_the_query_that_may_carry_a_token():
     assert navigation.redact(RC + "/home?resumeToken=secret#x") == RC + "/home"
+
+
+def test_a_link_with_a_sign_in_token_is_recognised_wherever_the_token_sits():
+    for url in (
+        "https://elsewhere.example/home?resumeToken=abc",
+        "https://elsewhere.example/home?x=1&RESUMETOKEN=abc",
+        "https://elsewhere.example/#/login?authToken=abc",
+        "https://elsewhere.example/cb?loginToken=abc",
+    ):
+        assert navigation.carries_secret(url), url
+    token = "registered-token-" + "q" * 30  # a token this process handled, under any parameter name
+    redaction.register_secret(token)
+    assert navigation.carries_secret(f"https://elsewhere.example/landing?t={token}")
+    for url in (
+        "https://elsewhere.example/docs?resume=cv.pdf",
+        "https://elsewhere.example/page?tokenizer=1",
+        "https://github.com/RocketChat/Rocket.Chat/issues/1",
+    ):
+        assert not navigation.carries_secret(url), url
 
 
 # ---------------------------------------------------------------- bridge
