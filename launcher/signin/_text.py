@@ -1,8 +1,14 @@
-"""Short, one-line renderings of exceptions for the launcher's user-facing error sentences."""
+"""The sign-in's user-facing sentences that the window needs too, and short renderings of exceptions.
+
+Imports nothing: the window's local pages read ENTER_BOTH before the window exists, and must not pull
+the sign-in's HTTP and keyring libraries in with it (they load after the window shows).
+"""
 
 from __future__ import annotations
 
-__all__ = ["short_error"]
+__all__ = ["ENTER_BOTH", "short_error"]
+
+ENTER_BOTH = "Enter your username and password."  # the flow, the sign-in page and `sign-in` say this
 
 
 def short_error(exc: BaseException, limit: int) -> str:

@@ -13,9 +13,8 @@ older versions have no ``server``; the flow binds them on their first successful
 
 Values are JSON. A value longer than Windows' credential blob allows (2560 bytes of UTF-16 for
 ``CredWrite``, see docs/platform-notes.md#keyring) is split into numbered chunks under the same service
-instead of being truncated. The store accepts only the operating systems' own stores (an allowlist: the
-Secret Service or libsecret, KWallet, Windows Credential Manager, the macOS Keychain, or keyring's chainer
-of nothing but those): anything else raises a typed error instead of silently keeping secrets elsewhere.
+instead of being truncated. The store accepts only the operating systems' own stores (keyring_backends.py):
+anything else raises a typed error instead of silently keeping secrets elsewhere.
 """
 
 from __future__ import annotations
@@ -23,9 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,12 +30,19 @@ from typing import Any, TypeVar
 import keyring
 import keyring.backend
 import keyring.errors
-from keyring.backends import chainer, fail, null
 
 from launcher import APP_NAME
 from launcher.errors import CredentialStoreError, KeyringLockedError, KeyringUnavailable
 from launcher.redaction import register_secret
 from launcher.signin._text import short_error
+from launcher.signin.keyring_backends import (
+    OS_STORES,
+    backend_name,
+    default_backend,
+    no_keyring_message,
+    os_store,
+    refuse_unsafe,
+)
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
 __all__ = ["CHUNK_SIZE", "OS_STORES", "CredentialStore", "StoredLogin", "backend_name", "os_store"]
@@ -79,8 +82,8 @@ class CredentialStore:
     @property
     def backend(self) -> keyring.backend.KeyringBackend:
         """The keyring backend in use, after checking it is one that keeps secrets safe."""
-        backend = self._backend if self._backend is not None else self._call(_default_backend)
-        _refuse_unsafe(backend)
+        backend = self._backend if self._backend is not None else self._call(default_backend)
+        refuse_unsafe(backend)
         return backend
 
     @property
@@ -294,9 +297,9 @@ class CredentialStore:
                 raise KeyringLockedError(
                     "The system keyring is locked and its unlock prompt was dismissed; unlock it and try again."
                 ) from None
-            raise KeyringUnavailable(_no_keyring_message()) from None
+            raise KeyringUnavailable(no_keyring_message()) from None
         except keyring.errors.NoKeyringError:
-            raise KeyringUnavailable(_no_keyring_message()) from None
+            raise KeyringUnavailable(no_keyring_message()) from None
         except keyring.errors.PasswordSetError as exc:
             raise CredentialStoreError(
                 f"The system keyring refused to save a value ({short_error(exc, 100)}); check the keyring "
@@ -317,95 +320,6 @@ class CredentialStore:
 
 class _NotFound(Exception):
     pass
-
-
-_detect_lock = threading.Lock()
-
-
-def _default_backend() -> keyring.backend.KeyringBackend:
-    """The backend keyring itself would choose, found more cheaply where that is safe.
-
-    `keyring.get_keyring()` loads every backend registered through entry points (Windows, macOS,
-    KWallet, libsecret, SecretService, chainer and any plugin: their modules and libraries stay in
-    memory) to pick the best one. On Linux with nothing configured that is the Secret Service whenever
-    its daemon answers on D-Bus (priority 5, above KWallet's 4.9 and libsecret's 4.8; where KWallet
-    answers too keyring would chain both, and this store only ever wrote to the first), so construct it
-    directly and hand it to keyring (`set_keyring`: later calls and keyring's own API get the same one).
-    PYTHON_KEYRING_BACKEND, a keyringrc.cfg, a backend set earlier, other systems, or a Secret Service
-    that does not answer all take keyring's own way, with its full choice. The caller still refuses
-    every backend that is not an operating system's own store (`_refuse_unsafe`)."""
-    with _detect_lock:
-        if getattr(keyring.core, "_keyring_backend", None) is None and _secret_service_is_default():
-            from keyring.backends import SecretService
-
-            try:
-                SecretService.Keyring.priority  # noqa: B018 (viability: raises when the daemon is not there)
-            except Exception as exc:  # RuntimeError from keyring, or D-Bus errors
-                log.debug("no Secret Service (%s); letting keyring choose", exc)
-            else:
-                keyring.set_keyring(SecretService.Keyring())
-        return keyring.get_keyring()
-
-
-def _secret_service_is_default() -> bool:
-    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
-        return False
-    from keyring.util import platform_
-
-    return not (platform_.config_root() / "keyringrc.cfg").exists()
-
-
-#: The operating systems' own secret stores, by the module and class name of their keyring backend: the
-#: only backends the launcher keeps secrets in (an allowlist; anything else is refused, see ``os_store``).
-OS_STORES: dict[str, str] = {
-    "keyring.backends.SecretService.Keyring": "the Secret Service",
-    "keyring.backends.libsecret.Keyring": "the Secret Service (libsecret)",
-    "keyring.backends.kwallet.DBusKeyring": "KWallet",
-    "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet",
-    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
-    "keyring.backends.macOS.Keyring": "the macOS Keychain",
-}
-
-
-def backend_name(backend: keyring.backend.KeyringBackend) -> str:
-    return f"{type(backend).__module__}.{type(backend).__qualname__}"
-
-
-def os_store(backend: keyring.backend.KeyringBackend) -> bool:
-    """Whether ``backend`` keeps secrets in an operating system's own store: exactly one of ``OS_STORES``
-    (not a subclass: a third-party backend deriving from one is still third-party code), or keyring's
-    chainer when every backend it chains is one (a chainer writes to the first that takes the value, so a
-    single file backend among them could end up holding the password)."""
-    if isinstance(backend, chainer.ChainerBackend) and type(backend) is chainer.ChainerBackend:
-        chained = list(backend.backends)
-        return bool(chained) and all(os_store(b) for b in chained)
-    return backend_name(backend) in OS_STORES
-
-
-def _refuse_unsafe(backend: keyring.backend.KeyringBackend) -> None:
-    if not os_store(backend):
-        raise KeyringUnavailable(_refusal_message(backend))
-
-
-def _refusal_message(backend: keyring.backend.KeyringBackend) -> str:
-    name = backend_name(backend)
-    empty_chainer = isinstance(backend, chainer.ChainerBackend) and not list(backend.backends)
-    if isinstance(backend, fail.Keyring | null.Keyring) or empty_chainer:
-        return _no_keyring_message(name)  # no keyring at all
-    return (
-        f"No usable system keyring was found (found only {name}, which is not one of the operating "
-        "system's own stores: the Secret Service, KWallet, Windows Credential Manager or the macOS "
-        "Keychain), so nothing can be remembered; ask IT to remove that keyring backend or its "
-        "configuration (PYTHON_KEYRING_BACKEND, keyringrc.cfg)."
-    )
-
-
-def _no_keyring_message(backend: str | None = None) -> str:
-    found = f" (found only {backend}, which would not keep secrets safe)" if backend else ""
-    return (
-        f"No usable system keyring was found{found}, so nothing can be remembered; on Linux start a "
-        "Secret Service such as GNOME Keyring or KWallet, or ask IT."
-    )
 
 
 def _parse_time(value: Any) -> datetime | None:

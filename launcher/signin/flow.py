@@ -36,6 +36,7 @@ from launcher.errors import (
     UnexpectedResponse,
 )
 from launcher.redaction import register_secret
+from launcher.signin._text import ENTER_BOTH
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.http import make_client
 from launcher.signin.orgclient import SERVER as ORG_SERVER
@@ -84,7 +85,6 @@ class Failed:
 
 Outcome = SignedIn | NeedsCredentials | Failed
 
-ENTER_BOTH = "Enter your username and password."  # also what the sign-in page and `sign-in` say
 _SIGN_IN_EXPIRED = "Your Rocket.Chat sign-in has expired; enter your password to sign in again."
 
 

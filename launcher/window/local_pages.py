@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from launcher.signin.flow import ENTER_BOTH
+from launcher.signin._text import ENTER_BOTH
 from launcher.window import navigation
 from launcher.window.states import State
 

@@ -412,3 +412,17 @@ def test_sign_in_sequence_with_a_faked_page(
 
     assert tried == expected_paths
     assert states == [expected_state]
+
+
+def test_the_window_modules_do_not_import_the_sign_in_libraries():
+    """httpx and keyring load on the sign-in thread once the window shows (docs/benchmark.md): a window
+    module that imports them at the top costs every start about 100 ms before the window appears."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, launcher.app, launcher.window.shell, launcher.window.engines.qt; "
+        "print(sorted(m for m in ('httpx', 'keyring', 'httpcore') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
