@@ -237,9 +237,11 @@ def _guard_pywebview_scripts(load_js_files: Callable[..., tuple[str, str]]) -> C
 
     def guarded(*args: Any, **kwargs: Any) -> tuple[str, str]:
         code, finish = load_js_files(*args, **kwargs)
-        test = f"if (String(location.href).indexOf({base}) === 0) {{\n"
-        # The finish script is %-formatted later: its guard's own % signs are escaped.
-        return test + code + "\n}", test.replace("%", "%%") + finish + "\n}"
+        local = f"String(location.href).indexOf({base}) === 0"
+        # The finish script runs separately, maybe in the next document: it needs the object the first
+        # one made there. It is %-formatted later, so its guard's own % signs are escaped.
+        finish_test = f"if ({local} && window.pywebview) {{\n".replace("%", "%%")
+        return f"if ({local}) {{\n" + code + "\n}", finish_test + finish + "\n}"
 
     return guarded
 
