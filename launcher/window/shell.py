@@ -370,8 +370,10 @@ class Shell:
         navigation.open_external(url)
 
     def _refused_token_link(self) -> None:
-        """The sign-in link left Rocket.Chat's origin: stop the hand-off and say so on the error page."""
-        self.pages.show_error(self.episodes.interrupt(), SIGN_IN_LINK_REFUSED)
+        """During the sign-in, the link left Rocket.Chat's origin: stop the hand-off and say so on the
+        error page. Later (a link with a token parameter posted in a chat) the link only stays closed."""
+        if self.state == State.SIGNING_IN:
+            self.pages.show_error(self.episodes.interrupt(), SIGN_IN_LINK_REFUSED)
 
     def _after_close(self) -> int:
         self.closed.set()
