@@ -88,20 +88,7 @@ class GenericEngine(Engine):
 
     def run_js(self, script: str, timeout: float = 5.0) -> Any:
         window = self.window
-        if window is None:
-            return None
-        box: dict[str, Any] = {}
-
-        def call() -> None:
-            try:
-                box["value"] = window.evaluate_js(script)
-            except Exception:
-                box["value"] = None
-
-        worker = threading.Thread(target=call, daemon=True)
-        worker.start()
-        worker.join(timeout)
-        return box.get("value")
+        return _within(timeout, lambda: window.evaluate_js(script)) if window is not None else None
 
     def _run_js_unhooked(self, script: str, timeout: float) -> Any:
         """pywebview's `evaluate_js` hands the script's text to the page's own `eval` (and `pywebview.
@@ -111,19 +98,12 @@ class GenericEngine(Engine):
         window = self.window
         if window is None:
             return None
-        box: dict[str, Any] = {}
 
-        def call() -> None:
-            try:
-                value = window.run_js(script)
-                box["value"] = json.loads(value) if isinstance(value, str) else value
-            except Exception:
-                box["value"] = None
+        def call() -> Any:
+            value = window.run_js(script)
+            return json.loads(value) if isinstance(value, str) else value
 
-        worker = threading.Thread(target=call, daemon=True)
-        worker.start()
-        worker.join(timeout)
-        return box.get("value")
+        return _within(timeout, call)
 
     def delete_cookies(self) -> None:
         if self.window is not None:
@@ -146,6 +126,23 @@ class GenericEngine(Engine):
 
     def place(self) -> WindowState | None:
         return self._tracker.state() if self._tracker is not None else None
+
+
+def _within(timeout: float, call: Callable[[], Any]) -> Any:
+    """`call()` on a worker thread (pywebview's script calls block until the page answers): its result,
+    or None if it raised or did not return within `timeout` seconds."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except Exception:
+            box["value"] = None
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return box.get("value")
 
 
 def _screens() -> list[Rect]:
