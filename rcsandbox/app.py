@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 
 from .api import api_routes
 from .config import SandboxConfig
+from .files import file_routes
 from .sidedoor import sidedoor_routes
 from .state import SandboxState
 from .webclient import webclient_routes
@@ -18,6 +19,6 @@ def create_app(state: SandboxState | SandboxConfig | None = None) -> Starlette:
     if not isinstance(state, SandboxState):
         state = SandboxState(state or SandboxConfig())
     # Order matters: API and side door before the web client's catch-all page route.
-    app = Starlette(routes=[*api_routes(), *sidedoor_routes(), *webclient_routes()])
+    app = Starlette(routes=[*api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()])
     app.state.sandbox = state
     return app

@@ -3,6 +3,7 @@ normalised value, or raises ``Invalid`` with what was expected."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,47 @@ def enum_checker(*choices: str) -> Checker:
         raise Invalid("one of " + ", ".join(f'"{c}"' for c in choices))
 
     return check
+
+
+def check_folder(value: Any, base_dir: Path | None) -> str:
+    """A folder that may not exist yet ("" = the default); `~` is expanded, relative to the file."""
+    if not isinstance(value, str):
+        raise Invalid("the path of a folder")
+    if value == "":
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.exists() and not path.is_dir():
+        raise Invalid("the path of a folder (it names a file)")
+    return str(path)
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+
+def check_languages(value: Any, base_dir: Path | None) -> list[str]:
+    """Spell-check languages such as ["en-US", "de-DE"] ([] = the system's language)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid('a list of language tags such as ["en-US", "de-DE"]')
+    tags = [v.replace("_", "-") for v in value]
+    for tag in tags:
+        if not _LANGUAGE.match(tag):
+            raise Invalid(f'language tags such as "en-US" (not {tag!r})')
+    return tags
+
+
+def check_origins(value: Any, base_dir: Path | None) -> list[str]:
+    """A list of https origins (scheme, host and port only), such as ["https://meet.example.com"]."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid('a list of addresses such as ["https://meet.example.com"]')
+    origins = []
+    for item in value:
+        parts = urlsplit(item)
+        local = parts.hostname in _LOCAL_HOSTS
+        if parts.scheme not in ("https", "http") or not parts.hostname or (parts.scheme == "http" and not local):
+            raise Invalid(f"https:// addresses (not {item!r})")
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            raise Invalid(f"origins only, without a path (not {item!r})")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return origins

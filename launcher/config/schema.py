@@ -196,6 +196,43 @@ SPECS = [
         checks.check_bool,
         "Show Rocket.Chat's notifications as desktop notifications (do-not-disturb is respected).",
     ),
+    KeySpec(
+        "downloads.folder",
+        "",
+        checks.check_folder,
+        'Where downloads are saved ("" = the system\'s Downloads folder).',
+    ),
+    KeySpec(
+        "downloads.ask",
+        False,
+        checks.check_bool,
+        "Ask where to save each download (a Save As dialog that keeps the name and extension).",
+    ),
+    KeySpec(
+        "spellcheck.enabled",
+        True,
+        checks.check_bool,
+        "Check spelling while typing (the person can switch it off from the right-click menu).",
+    ),
+    KeySpec(
+        "spellcheck.languages",
+        [],
+        checks.check_languages,
+        'Spell-check languages, e.g. ["en-US", "de-DE"] ([] = the system\'s language).',
+    ),
+    KeySpec(
+        "video_conference.in_app",
+        True,
+        checks.check_bool,
+        "Open video calls of the origins below in a window of the launcher (false: in the browser).",
+    ),
+    KeySpec(
+        "video_conference.origins",
+        [],
+        checks.check_origins,
+        'Video-conference servers (Jitsi, BigBlueButton...) that may open in-app and ask for the '
+        'microphone, camera and screen, e.g. ["https://meet.example.com"].',
+    ),
 ]
 
 #: Every known key, by dotted name, in documentation order.

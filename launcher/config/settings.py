@@ -94,6 +94,31 @@ class Settings:
         return self.values["desktop.notifications"]
 
     @property
+    def downloads_folder(self) -> Path | None:
+        folder = self.values["downloads.folder"]
+        return Path(folder) if folder else None
+
+    @property
+    def downloads_ask(self) -> bool:
+        return self.values["downloads.ask"]
+
+    @property
+    def spellcheck_enabled(self) -> bool:
+        return self.values["spellcheck.enabled"]
+
+    @property
+    def spellcheck_languages(self) -> list[str]:
+        return list(self.values["spellcheck.languages"])
+
+    @property
+    def video_conference_in_app(self) -> bool:
+        return self.values["video_conference.in_app"]
+
+    @property
+    def video_conference_origins(self) -> list[str]:
+        return list(self.values["video_conference.origins"])
+
+    @property
     def organization_name(self) -> str:
         return self.values["organization.name"]
 

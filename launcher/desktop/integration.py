@@ -13,7 +13,11 @@ checked here (launcher.desktop.unread, launcher.desktop.notifications).
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from launcher.desktop import notifications, notify, tray, unread
@@ -185,8 +189,26 @@ class Desktop:
 
     # ------------------------------------------------------------------ actions
 
+    def notify_file(self, title: str, body: str, open_path: Path | None) -> None:
+        """A notification about a file the launcher saved (a download); a click opens the file. From any
+        thread: the notification service is called on a thread of its own."""
+        note = notifications.Notification(title=title, body=body, open_path=str(open_path) if open_path else None)
+
+        def show() -> None:
+            if self.notifier is not None:
+                if self.notifier.show(note) is not None:
+                    self.notifications_shown += 1
+            elif self._on_tray(lambda icon: icon.show_message(note.title, note.body)):
+                self.notifications_shown += 1
+
+        threading.Thread(target=show, name="file-notification", daemon=True).start()
+
     def _clicked(self, note: notifications.Notification) -> None:
-        """A notification was clicked: the window comes forward, on the notification's room."""
+        """A notification was clicked: the window comes forward, on the notification's room (or the
+        saved file opens)."""
+        if note.open_path:
+            open_file(Path(note.open_path))
+            return
         self.bring_forward()
         path = note.room_path
         host = self.host
@@ -253,3 +275,16 @@ class Desktop:
                 if menu is not None:
                     facts["tray_menu"], facts["tray_tooltip"] = menu
         return facts
+
+
+def open_file(path: Path) -> None:
+    """Open a saved file with the desktop's application for it (never a command line built from it)."""
+    try:
+        if sys.platform == "win32":
+            os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
+        elif sys.platform == "darwin":
+            subprocess.Popen(["open", "--", str(path)])
+        else:
+            subprocess.Popen(["xdg-open", str(path)])
+    except OSError as exc:
+        _log.warning("could not open a downloaded file: %s", exc.strerror or exc)

@@ -34,6 +34,8 @@ class Notification:
     sender_username: str | None = None
     from_opened_room: bool = False
     has_focus: bool = False
+    #: A file the launcher saved (a download): a click opens it instead of a room.
+    open_path: str | None = None
 
 
 def parse(detail: object) -> Notification | None:

@@ -58,6 +58,7 @@ _PAGE_FACTS = """(function () {
   var r = window.__rcLauncher;
   return {
     origin: location.origin,
+    path: location.pathname,
     text: document.body ? document.body.innerText : '',
     cover: !!(r && r.coverVisible),
     coverShownMs: r && r.shownAt ? (r.hiddenAt || Date.now()) - r.shownAt : null,
@@ -219,7 +220,8 @@ class E2EDriver:
         engine = shell.engine
         native = getattr(engine, "native_window", None)  # Qt's window: the tests drive the Qt engine
         if kind == "facts":
-            return {**desktop.facts(), "state": shell.state, "page": self._facts()}
+            links = {"links_opened": list(shell.links.opened), "link_pending": shell.links.pending}
+            return {**desktop.facts(), **links, "state": shell.state, "page": self._facts()}
         if kind == "tray-icon":
             tray = desktop.tray
             ok = tray is not None and engine.on_ui_thread(lambda: tray.save_image(Path(command["path"])))
@@ -252,9 +254,52 @@ class E2EDriver:
                 + ")"
             )
             return {"posted": shell.evaluate(script) is True}
+        if kind == "workday":
+            return engine.workday_facts()
+        if kind == "js":  # a test's script in the page (what a person's typing or a page would do)
+            return {"value": shell.evaluate(str(command["script"]))}
+        if kind == "click":
+            return self._click(native, engine, command)
+        if kind == "answer-dialog":
+            return {"clicked": bool(engine.on_ui_thread(lambda: _answer_dialog(engine, command)))}
+        if kind == "raise-in-slot":  # a Qt slot that fails, as a buggy handler would
+            def fail() -> None:
+                raise RuntimeError("a handler failed on purpose (e2e)")
+
+            engine.on_ui_thread(lambda: __import__("qtpy.QtCore").QtCore.QTimer.singleShot(0, fail))
+            return {"scheduled": True}
+        if kind == "close-menu":
+            return {"closed": bool(engine.on_ui_thread(lambda: _close_menu(engine)))}
         if kind == "finish":
             return {"ok": True}
         return {"error": f"unknown command {kind!r}"}
+
+    def _click(self, native: Any, engine: Any, command: dict[str, Any]) -> dict[str, Any]:
+        """A real mouse click (left or right) on the element `selector`, at `fx`/`fy` of its box: Qt
+        input events into the web view, so the page sees a person's gesture."""
+        box = self._shell.evaluate(
+            "(function (s) { var e = document.querySelector(s); if (!e) return null; e.scrollIntoView({block: 'center'});"
+            " var r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })("
+            + json.dumps(command["selector"])
+            + ")"
+        )
+        if not isinstance(box, list):
+            return {"clicked": False, "error": "no such element"}
+        fx, fy = float(command.get("fx", 0.5)), float(command.get("fy", 0.5))
+
+        def click() -> bool:
+            from qtpy import QtCore
+            from qtpy.QtTest import QTest
+
+            view = native.webview
+            zoom = view.zoomFactor()
+            point = QtCore.QPoint(int((box[0] + box[2] * fx) * zoom), int((box[1] + box[3] * fy) * zoom))
+            target = view.focusProxy() or view
+            button = QtCore.Qt.MouseButton.RightButton if command.get("button") == "right" else QtCore.Qt.MouseButton.LeftButton
+            QTest.mouseClick(target, button, QtCore.Qt.KeyboardModifier.NoModifier, point)
+            return True
+
+        return {"clicked": bool(engine.on_ui_thread(click))}
 
     # ------------------------------------------------------------------ waiting and finishing
 
@@ -364,3 +409,30 @@ def _import_root(path: Path) -> bool:
         subprocess.run(["import", "-window", "root", "-display", display, str(path)], timeout=20, check=True)
         return path.exists()
     return False
+
+
+def _answer_dialog(engine: Any, command: dict[str, Any]) -> bool:
+    """Press the button `button` of the launcher's dialog `name` (a permission prompt, the screen picker)."""
+    from qtpy.QtWidgets import QAbstractButton, QListWidget
+
+    workday = getattr(engine, "workday", None)
+    for dialog in workday.permissions.dialogs if workday is not None else []:
+        if dialog.objectName() != command.get("name"):
+            continue
+        if "item" in command:
+            for widget in dialog.findChildren(QListWidget):
+                widget.setCurrentRow(int(command["item"]))
+        for button in dialog.findChildren(QAbstractButton):
+            if button.text() == command.get("button"):
+                button.click()
+                return True
+    return False
+
+
+def _close_menu(engine: Any) -> bool:
+    workday = getattr(engine, "workday", None)
+    menu = workday.menu.last if workday is not None else None
+    if menu is None:
+        return False
+    menu.close()
+    return True

@@ -36,6 +36,7 @@ from launcher.window.renderer import renderer_problem
 from launcher.window.session import Session
 from launcher.window.states import Episodes, LoginPath, State
 from launcher.window.wakeups import MILESTONES, Wakeups
+from launcher.window.workday.options import workday_options
 
 __all__ = ["SIGNED_OUT_NOTICE", "WINDOW_SIZE", "Shell"]
 
@@ -152,7 +153,12 @@ class Shell:
 
         from webview.menu import Menu, MenuAction, MenuSeparator
 
-        account = [MenuAction("Reload", self.reload), MenuSeparator(), MenuAction("Sign out", self.sign_out)]
+        account = [
+            MenuAction("Reload", self.reload),
+            MenuAction("Forget permissions", self.forget_permissions),
+            MenuSeparator(),
+            MenuAction("Sign out", self.sign_out),
+        ]
         if self.exit_rule is not None:
             self.exit_rule.start_watchdog(self.closed)
         threading.Thread(target=self.episodes.dispatch, name="state-listeners", daemon=True).start()
@@ -228,6 +234,11 @@ class Shell:
     def sign_out(self) -> None:
         """Menu "Sign out": Rocket.Chat's logout command, clear web storage and keyring, sign-in page."""
         self.session.sign_out_as(SIGNED_OUT_NOTICE)
+
+    def forget_permissions(self) -> None:
+        """Menu "Forget permissions": the next microphone, camera or screen request asks again."""
+        if self.engine is not None:
+            _log.info("forgot %s remembered permission answers", self.engine.forget_permissions())
 
     def load_rocketchat(self, path: str) -> None:
         """Open a page of Rocket.Chat (a room's route such as "channel/general"), never another site."""
@@ -323,6 +334,9 @@ class Shell:
             on_wake=self._on_wake,
             wake_marker=injection.WAKE_MARKER,
             bridge_call=bridge.dispatch,
+            workday=workday_options(
+                self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
+            ),
         )
 
     def _on_initialized(self, renderer: str) -> bool:

@@ -366,6 +366,48 @@
     return node;
   }
 
+  // ---- what a working day uses: attachments, a message field, calls (the launcher's desktop tests) ----
+  function mediaButton(id, text, ask) {
+    var button = el("button", { id: id, type: "button", text: text });
+    button.addEventListener("click", function () {
+      button.setAttribute("data-result", "pending");
+      ask().then(function (stream) {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        button.setAttribute("data-result", "granted");
+      }, function (err) { button.setAttribute("data-result", "denied:" + err.name); });
+    });
+    return button;
+  }
+
+  function workday() {
+    var media = navigator.mediaDevices;
+    var blob = el("button", { id: "save-notes", type: "button", text: "Save notes" });
+    blob.addEventListener("click", function () {
+      var a = el("a", { href: URL.createObjectURL(new Blob(["notes from the page\n"], { type: "text/plain" })), download: "meeting notes.txt" });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+    return el("section", { id: "workday" }, [
+      el("p", {}, [
+        el("a", { id: "file-preview", href: "/file-upload/report/Quarterly%20report.txt", target: "_blank", text: "Quarterly report.txt" }),
+        el("span", { text: " · " }),
+        el("a", { id: "file-download", href: "/file-upload/report/Quarterly%20report.txt?download", text: "Download" }),
+        el("span", { text: " · " }),
+        el("a", { id: "file-big", href: "/file-upload/big/archive?download", text: "Archive" }),
+        el("span", { text: " · " }),
+        el("a", { id: "file-cut", href: "/file-upload/cut/cut.bin?download", text: "Broken file" }),
+      ]),
+      blob,
+      el("p", {}, [el("textarea", { id: "composer", rows: "2", cols: "40", spellcheck: "true", "aria-label": "Message" })]),
+      el("p", {}, [
+        mediaButton("ask-microphone", "Record a voice message", function () { return media.getUserMedia({ audio: true }); }),
+        mediaButton("ask-camera", "Start video", function () { return media.getUserMedia({ video: true }); }),
+        mediaButton("share-screen", "Share screen", function () { return media.getDisplayMedia({ video: true }); }),
+      ]),
+    ]);
+  }
+
   function render() {
     var app = document.getElementById("app");
     var unread = session && updates.unread ? updates.unread : 0;
@@ -388,6 +430,7 @@
       out.addEventListener("click", function () { logout(); });
       app.appendChild(read);
       app.appendChild(out);
+      app.appendChild(workday());
       return;
     }
     if (iframeLoginUrl) {

@@ -18,6 +18,7 @@ from typing import Any
 
 from launcher.desktop.place import WindowState
 from launcher.origins import origin_of
+from launcher.window.workday.options import WorkdayOptions
 
 __all__ = ["Engine", "PageHooks", "replace_bridge_dispatcher"]
 
@@ -43,6 +44,8 @@ class PageHooks:
     on_wake: Callable[[str], None]
     wake_marker: str
     bridge_call: Callable[[Any, str, Any, str], None]
+    #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
+    workday: WorkdayOptions | None = None
 
 
 class Engine(ABC):
@@ -136,6 +139,14 @@ class Engine(ABC):
     @abstractmethod
     def place(self) -> WindowState | None:
         """The window's place now, to restore at the next start (None when unknown)."""
+
+    def forget_permissions(self) -> int:
+        """Forget the remembered microphone/camera/screen answers; how many there were."""
+        return 0  # engines without their own permission prompts remember nothing
+
+    def workday_facts(self) -> dict[str, Any]:
+        """Downloads, open dialogs and menus, permissions (for tests and --debug)."""
+        return {}
 
     def install_shortcuts(self, reload: Callable[[], None]) -> None:
         """Keyboard shortcuts the engine's web view lacks (zoom, find, reload)."""

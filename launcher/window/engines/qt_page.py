@@ -36,15 +36,27 @@ _BLANK = "about:blank"
 _hooks: PageHooks | None = None  # what the window's page reports to (one window per process)
 _on_created: Callable[[GuardedPage], None] | None = None
 _page: GuardedPage | None = None
+_workday: Any = None  # workday.qt_workday.QtWorkday: downloads, permissions, menus, pop-ups
+_FAKE_MEDIA_UI = "--use-fake-ui-for-media-stream"
 
 
-def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None]) -> None:
+def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], workday: Any = None) -> None:
     """Make pywebview build `GuardedPage`, inject `window.pywebview` only into local pages, and let
-    the bridge answer only while one shows. `on_created` receives the window's page once it exists."""
-    global _hooks, _on_created, _page
-    _hooks, _on_created, _page = hooks, on_created, None
+    the bridge answer only while one shows. `on_created` receives the window's page once it exists.
+
+    With `workday`, the launcher also takes over what pywebview's Qt window does its own way: downloads
+    (its handler calls a Qt 5 API and aborts the process), the right-click menu (none outside debug),
+    and the microphone and camera (it grants them to every origin and adds Chromium's flag that
+    accepts every media request without asking)."""
+    global _hooks, _on_created, _page, _workday
+    _hooks, _on_created, _page, _workday = hooks, on_created, None, workday
     _qt.BrowserView.WebPage = GuardedPage
     _qt.BrowserView._set_js_api = _set_js_api_on_local_pages
+    if workday is not None:
+        _qt.BrowserView.on_download_requested = _leave_downloads_to_the_launcher
+        _qt.BrowserView.WebView.contextMenuEvent = _context_menu_event
+        if not hasattr(_qt.environ_append, "__wrapped__"):
+            _qt.environ_append = _without_fake_media_ui(_qt.environ_append)
     if not hasattr(_util.load_js_files, "__wrapped__"):
         guarded = _guard_pywebview_scripts(_util.load_js_files)
         guarded.__wrapped__ = _util.load_js_files  # type: ignore[attr-defined]
@@ -80,6 +92,8 @@ class GuardedPage(_PywebviewPage):
         _page = self
         if _on_created is not None:
             _on_created(self)
+        if _workday is not None and profile is not None:
+            _workday.attach(self, profile)
         set_document_script(self, hooks.cover_source)
         if hooks.desktop_source:
             set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
@@ -154,10 +168,21 @@ class GuardedPage(_PywebviewPage):
             return
         super().javaScriptConsoleMessage(level, message, line, source)
 
+    def onFeaturePermissionRequested(self, url: Any, feature: Any) -> None:
+        """pywebview grants the microphone and camera here to any origin; Qt's newer permissionRequested
+        signal goes to the launcher's prompts instead (workday/qt_permissions.py), so this does nothing."""
+        if _workday is None:
+            super().onFeaturePermissionRequested(url, feature)
+
     def createWindow(self, window_type: Any) -> QWebEnginePage:
-        """Pop-ups (target=_blank, window.open): hand the URL to the system browser, never a new webview."""
+        """Pop-ups (target=_blank, window.open): Rocket.Chat's own and configured video calls open in an
+        in-app window (workday/qt_popups.py); without that, every URL goes to the system browser."""
         if self._hooks is None:
             return super().createWindow(window_type)
+        if _workday is not None:
+            popup = _workday.create_popup(self.profile())
+            self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [popup]
+            return popup
         catcher = _PopupCatcher(self.profile(), self._hooks)
         self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [catcher]
         return catcher
@@ -258,3 +283,25 @@ def _only_while_the_bridge_is_open(call: Callable[[Any, str, Any, str], None]) -
         call(window, name, params, call_id)
 
     return dispatch
+
+
+def _leave_downloads_to_the_launcher(view: Any, download: Any) -> None:
+    """pywebview's download slot, replaced: the launcher's own handler (workday/qt_downloads.py) is
+    connected to the same profile signal and decides alone."""
+    return None
+
+
+def _context_menu_event(view: Any, event: Any) -> None:
+    workday = _workday
+    if workday is not None:
+        workday.context_menu(view, event)
+
+
+def _without_fake_media_ui(environ_append: Callable[..., None]) -> Callable[..., None]:
+    def append(name: str, *values: str, **kwargs: Any) -> None:
+        kept = [v for v in values if v != _FAKE_MEDIA_UI]
+        if kept:
+            environ_append(name, *kept, **kwargs)
+
+    append.__wrapped__ = environ_append  # type: ignore[attr-defined]
+    return append

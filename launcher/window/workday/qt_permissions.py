@@ -1,0 +1,159 @@
+"""Microphone, camera, screen and notification requests in the Qt window, and the screen picker.
+
+Qt asks through QWebEnginePage.permissionRequested (a QWebEnginePermission: origin, kind, grant/deny)
+and, for screen sharing, desktopMediaRequested (which screen or window). `permissions.decide` says
+grant, deny or ask; asking is a native dialog that does not block the window (a call may already ring),
+and its answer is remembered for that origin and kind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from qtpy import QtCore
+from qtpy.QtWebEngineCore import QWebEnginePermission
+from qtpy.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+)
+
+from launcher.origins import origin_of
+from launcher.window.workday.choices import Choices
+from launcher.window.workday.options import WorkdayOptions
+from launcher.window.workday.permissions import ASK_TEXT, Decision, decide
+
+__all__ = ["PROMPT_NAME", "SCREEN_PICKER_NAME", "Permissions"]
+
+_log = logging.getLogger(__name__)
+_Type = QWebEnginePermission.PermissionType
+_KINDS = {
+    _Type.MediaAudioCapture: "microphone",
+    _Type.MediaVideoCapture: "camera",
+    _Type.MediaAudioVideoCapture: "microphone+camera",
+    _Type.DesktopVideoCapture: "screen",
+    _Type.DesktopAudioVideoCapture: "screen",
+    _Type.Notifications: "notifications",
+    _Type.ClipboardReadWrite: "clipboard",
+}
+PROMPT_NAME = "launcher-permission-prompt"
+SCREEN_PICKER_NAME = "launcher-screen-picker"
+
+
+class Permissions(QtCore.QObject):
+    """Answers one page's permission and screen-sharing requests (connect `on_permission` and
+    `on_desktop_media` to the page's signals)."""
+
+    def __init__(self, options: WorkdayOptions, choices: Choices, parent_window: Callable[[], Any]) -> None:
+        super().__init__()
+        self._options = options
+        self._choices = choices
+        self._parent = parent_window
+        self._open: list[QDialog] = []  # dialogs on screen (kept alive; the e2e driver reads them)
+
+    @property
+    def dialogs(self) -> list[QDialog]:
+        self._open = [d for d in self._open if d.isVisible()]
+        return list(self._open)
+
+    def on_permission(self, permission: QWebEnginePermission) -> None:
+        kind = _KINDS.get(permission.permissionType(), "other")
+        try:
+            origin = origin_of(permission.origin().toString())
+        except ValueError:
+            permission.deny()
+            return
+        decision = decide(
+            origin,
+            kind,
+            rc_origin=self._options.rc_origin,
+            call_origins=self._options.call_origins,
+            choices=self._choices,
+        )
+        _log.info("%s asked for %s: %s", "Rocket.Chat" if origin == self._options.rc_origin else "a page", kind, decision.value)
+        if decision is Decision.GRANT:
+            permission.grant()
+        elif decision is Decision.DENY:
+            permission.deny()
+        else:
+            self._ask(origin, kind, permission)
+
+    def _ask(self, origin: str, kind: str, permission: QWebEnginePermission) -> None:
+        box = QMessageBox(self._parent())
+        box.setObjectName(PROMPT_NAME)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Allow access?")
+        box.setText(f"{origin} wants to {ASK_TEXT[kind]}.")
+        box.setInformativeText("The launcher remembers your answer; Account ▸ Forget permissions resets it.")
+        allow = box.addButton("Allow", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Don't allow", QMessageBox.ButtonRole.RejectRole)
+        box.setWindowModality(QtCore.Qt.WindowModality.NonModal)
+
+        def answered(_: Any = None) -> None:
+            allowed = box.clickedButton() is allow
+            for part in kind.split("+"):
+                self._choices.remember(origin, part, allowed)
+            (permission.grant if allowed else permission.deny)()
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self._open.append(box)
+        box.show()
+
+    def on_desktop_media(self, request: Any) -> None:
+        """Screen sharing: the person picks a screen or a window (the request's origin was checked by
+        the permission step before Qt asks which source)."""
+        picker = _ScreenPicker(self._parent(), request)
+        self._open.append(picker)
+        picker.show()
+
+
+class _ScreenPicker(QDialog):
+    """Lists the screens and windows Qt offers; Share selects one, Cancel refuses."""
+
+    def __init__(self, parent: Any, request: Any) -> None:
+        super().__init__(parent)
+        self.setObjectName(SCREEN_PICKER_NAME)
+        self.setWindowTitle("Share your screen")
+        self._request = request
+        self._answered = False
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Choose what to share in the call:"))
+        self.sources = QListWidget()
+        for label, model in (("Screen", request.screensModel()), ("Window", request.windowsModel())):
+            for row in range(model.rowCount()):
+                index = model.index(row, 0)
+                title = str(model.data(index) or f"{label} {row + 1}")
+                item = QListWidgetItem(f"{label}: {title}")
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, (label, row))
+                self.sources.addItem(item)
+        if self.sources.count():
+            self.sources.setCurrentRow(0)
+        layout.addWidget(self.sources)
+        buttons = QDialogButtonBox()
+        buttons.addButton("Share", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.finished.connect(self._answer)
+
+    def _answer(self, result: int) -> None:
+        if self._answered:
+            return
+        self._answered = True
+        item = self.sources.currentItem()
+        if result != QDialog.DialogCode.Accepted or item is None:
+            self._request.cancel()
+        else:
+            label, row = item.data(QtCore.Qt.ItemDataRole.UserRole)
+            model = self._request.screensModel() if label == "Screen" else self._request.windowsModel()
+            index = model.index(row, 0)
+            (self._request.selectScreen if label == "Screen" else self._request.selectWindow)(index)
+        self.deleteLater()

@@ -1,0 +1,150 @@
+"""`QtWorkday`: the Qt window's everyday features in one place, wired to the window's page and profile.
+
+The Qt engine creates one before the window exists (`prepare`) and calls `attach` once pywebview built
+the page and its profile: downloads and spell check are the profile's, permissions and pop-ups the
+page's, and the right-click menu the view's. Everything here runs on the Qt thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from qtpy import QtCore
+
+from launcher.window.workday import dictionary, guard, spellcheck
+from launcher.window.workday.choices import Choices
+from launcher.window.workday.options import WorkdayOptions
+from launcher.window.workday.qt_context_menu import ContextMenu, entries
+from launcher.window.workday.qt_downloads import Downloads
+from launcher.window.workday.qt_permissions import Permissions
+from launcher.window.workday.qt_popups import PopupPage, PopupWindow
+
+__all__ = ["QtWorkday"]
+
+_log = logging.getLogger(__name__)
+
+
+class QtWorkday:
+    def __init__(self, options: WorkdayOptions, storage_dir: Path) -> None:
+        guard.install()
+        self.options = options
+        self.storage_dir = storage_dir
+        self.choices = Choices(options.choices_file)
+        self.dictionaries = spellcheck.use_dictionaries()  # before Qt WebEngine starts
+        self.downloads = Downloads(options)
+        self.permissions = Permissions(options, self.choices, self._main_window)
+        self.menu = ContextMenu(options, self._spellcheck_on, self.set_spellcheck, self.add_word)
+        self.popups: list[PopupWindow] = []
+        self.spell_languages: list[str] = []
+        self._page: Any = None
+        self._profile: Any = None
+
+    # -- wiring
+
+    def attach(self, page: Any, profile: Any) -> None:
+        """The window's page and its profile exist (pywebview's page constructor, on the Qt thread)."""
+        self._page, self._profile = page, profile
+        profile.downloadRequested.connect(self.downloads.handle)
+        self.spell_languages = spellcheck.languages(
+            self.options.spellcheck_languages, spellcheck.available(self.dictionaries)
+        )
+        if self.spell_languages:
+            profile.setSpellCheckLanguages(self.spell_languages)
+        profile.setSpellCheckEnabled(bool(self.spell_languages) and self._spellcheck_on())
+        if not self.spell_languages:
+            _log.info("spell check is off: no dictionary for the configured or system language")
+        self._permissions_for(page)
+
+    def window_shown(self, native: Any) -> None:
+        """pywebview's QMainWindow exists: progress goes to its status bar, the menu to its view."""
+        self.downloads.set_window(native)
+        native.webview.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.DefaultContextMenu)
+
+    def _permissions_for(self, page: Any) -> None:
+        page.permissionRequested.connect(self.permissions.on_permission)
+        page.desktopMediaRequested.connect(self.permissions.on_desktop_media)
+
+    # -- the page's requests
+
+    def create_popup(self, profile: Any) -> PopupPage:
+        return PopupPage(profile, self.options, self._show_popup, self.options.open_external)
+
+    def _show_popup(self, page: PopupPage) -> None:
+        self._permissions_for(page)  # a call window asks for the microphone too
+        window = PopupWindow(page, self._main_window(), page.origin or "")
+        window.destroyed.connect(lambda: self._forget_popup(window))
+        self.popups.append(window)
+        window.show()
+
+    def _forget_popup(self, window: PopupWindow) -> None:
+        self.popups = [w for w in self.popups if w is not window]
+
+    def context_menu(self, view: Any, event: Any) -> None:
+        self.menu.show(view, event.globalPos())
+
+    # -- choices
+
+    def _spellcheck_on(self) -> bool:
+        return self.choices.spellcheck(self.options.spellcheck_enabled)
+
+    def set_spellcheck(self, on: bool) -> None:
+        self.choices.set_spellcheck(on)
+        if self._profile is not None:
+            self._profile.setSpellCheckEnabled(bool(on) and bool(self.spell_languages))
+
+    def add_word(self, word: str) -> None:
+        if dictionary.add_word(self.storage_dir, word):
+            _log.info("a word was added to the personal dictionary")
+
+    def forget_permissions(self) -> int:
+        return self.choices.forget_permissions()
+
+    # -- for the e2e driver and --debug
+
+    def facts(self) -> dict[str, Any]:
+        menu = self.menu.last
+        visible_menu = menu is not None and _alive(menu) and menu.isVisible()
+        return {
+            "spellcheck": {
+                "enabled": bool(self._profile is not None and self._profile.isSpellCheckEnabled()),
+                "languages": list(self.spell_languages),
+            },
+            "context_menu": entries(menu) if visible_menu else None,
+            "dialogs": [_describe(d) for d in self.permissions.dialogs],
+            "downloads": list(self.downloads.finished),
+            "popups": [
+                {"title": w.windowTitle(), "url": w.view.page().url().toString(), "visible": w.isVisible()}
+                for w in self.popups
+                if _alive(w)
+            ],
+            "permissions": self.choices.remembered(),
+            "survived": guard.survived(),
+        }
+
+    def _main_window(self) -> Any:
+        page = self._page
+        view = page.view() if page is not None else None
+        return view.window() if view is not None else None
+
+
+def _alive(obj: Any) -> bool:
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _describe(dialog: Any) -> dict[str, Any]:
+    from qtpy.QtWidgets import QAbstractButton, QListWidget, QMessageBox
+
+    info: dict[str, Any] = {"name": dialog.objectName(), "title": dialog.windowTitle()}
+    if isinstance(dialog, QMessageBox):
+        info["text"] = dialog.text()
+    info["buttons"] = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
+    lists = dialog.findChildren(QListWidget)
+    if lists:
+        info["items"] = [lists[0].item(i).text() for i in range(lists[0].count())]
+    return info
