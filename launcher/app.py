@@ -32,7 +32,8 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     if paths is None:
         profile = getattr(options, "profile", None)
         paths = Paths.under(profile) if profile else Paths.default()
-    instance, code = _single_instance(paths.data_dir, bool(getattr(options, "exit_when_ready", False)))
+    route: str | None = getattr(options, "open_route", None)  # `open <link>`: a checked Rocket.Chat route
+    instance, code = _single_instance(paths.data_dir, bool(getattr(options, "exit_when_ready", False)), route)
     if instance is None:
         return code
     shell = Shell(
@@ -48,6 +49,8 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     timeline_file: Path | None = getattr(options, "timeline", None)
     if timeline_file is not None:
         shell.add_listener(lambda state, _info: _write_on(state, timeline, timeline_file))
+    if route is not None:
+        shell.open_link(route, bring_forward=False)  # lands on the room once signed in
     _apply_autostart_policy(settings)
     if attach is not None:
         attach(shell)
@@ -68,13 +71,14 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     return code
 
 
-def _single_instance(data_dir: Path, exit_when_ready: bool) -> tuple[Any, int]:
+def _single_instance(data_dir: Path, exit_when_ready: bool, route: str | None = None) -> tuple[Any, int]:
     """(this profile's instance, 0), or (None, exit code) when another launcher runs it: that one was asked
-    to bring its window forward (exit 0; 1 with --exit-when-ready, which did not sign anything in)."""
+    to bring its window forward, on `route` when given (exit 0; 1 with --exit-when-ready, which did not
+    sign anything in)."""
     from launcher.system import single_instance
 
     try:
-        instance = single_instance.acquire(data_dir)
+        instance = single_instance.acquire(data_dir, route)
     except single_instance.AlreadyRunning as error:
         print(str(error), file=sys.stderr)
         return None, 1
@@ -82,7 +86,11 @@ def _single_instance(data_dir: Path, exit_when_ready: bool) -> tuple[Any, int]:
         logging.getLogger(__name__).warning("single-instance check unavailable: %s", error)
         return single_instance.Unchecked(), 0
     if instance is None:
-        message = "Rocket.Chat is already open: its window was brought forward."
+        message = (
+            "Rocket.Chat is already open: its window was brought forward."
+            if route is None
+            else "Rocket.Chat is already open: the link opens in its window."
+        )
         print(message, file=sys.stderr if exit_when_ready else sys.stdout)
         return None, 1 if exit_when_ready else 0
     return instance, 0

@@ -1,5 +1,7 @@
-"""The command line: ``rocketchat-launcher [options] [config|sign-in|sign-out|doctor|autostart|demo]``.
+"""The command line: ``rocketchat-launcher [options] [config|sign-in|sign-out|doctor|autostart|open|url-handler|demo]``.
 
+A bare link (``rocketchat-launcher rocketchat-launcher://channel/general``, how a desktop's URL handler
+calls the launcher: the `.desktop` entry's ``%u``, the Windows registry's ``"%1"``) means ``open <link>``.
 Without a subcommand it opens the window (``launcher.app.run``, imported only then, so the other commands
 start fast and never load Qt). Exit codes: 0 success, 1 failure with one sentence on stderr, 2 bad usage.
 Passwords are never accepted as arguments: ``--password-stdin`` or an interactive prompt.
@@ -68,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     autostart = command("autostart", "start the launcher at login: on, off or status")
     autostart.add_argument("action", choices=("on", "off", "status"), help="what to do")
+    url_handler = command(
+        "url-handler", "open rocketchat-launcher:// links with this launcher: on, off or status"
+    )
+    url_handler.add_argument("action", choices=("on", "off", "status"), help="what to do")
+    open_link = command(
+        "open",
+        "open a Rocket.Chat room in the window (the running one, or a new one)",
+        parents=[window_shared],
+    )
+    open_link.add_argument(
+        "link", help="https://<your Rocket.Chat>/channel/general, or rocketchat-launcher://channel/general"
+    )
     demo = command("demo", "run the launcher against a local Rocket.Chat stand-in", parents=[window_shared])
     demo.add_argument(
         "--unattended",
@@ -113,7 +127,7 @@ def _add_globals(parser: argparse.ArgumentParser, *, default: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
     parser = build_parser()
-    options = parser.parse_args(argv)
+    options = parser.parse_args(_route_bare_link(list(sys.argv[1:] if argv is None else argv)))
     options.paths = Paths.under(options.profile) if options.profile else Paths.default()
     options.cli_settings = {"rocketchat.url": options.rocketchat_url} if options.rocketchat_url else {}
 
@@ -127,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sign-out": _run_sign_out,
         "doctor": _run_doctor,
         "autostart": _run_autostart,
+        "open": _run_open,
+        "url-handler": _run_url_handler,
         "demo": _run_demo,
     }
     try:
@@ -137,6 +153,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+_VALUE_OPTIONS = {"--config", "--rocketchat-url", "--profile", "--timeline", "--username", "--screenshot"}
+
+
+def _route_bare_link(argv: list[str]) -> list[str]:
+    """`rocketchat-launcher <link>` (a URL handler's call) is `rocketchat-launcher open <link>`: the
+    first argument that is not an option and looks like a link gets "open" in front of it."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip or arg.startswith("-"):
+            skip = arg in _VALUE_OPTIONS
+            continue
+        if "://" in arg or arg.lower().startswith(("javascript:", "data:", "file:")):
+            return [*argv[:index], "open", *argv[index:]]
+        return argv  # a subcommand, or an option's value: nothing to route
+    return argv
 
 
 def _fail(message: str) -> None:
@@ -165,6 +198,27 @@ def _run_window(options: argparse.Namespace) -> int:
     from launcher import app  # Qt and pywebview load only here
 
     _exit_now(int(app.run(settings, options) or 0))
+
+
+def _run_open(options: argparse.Namespace) -> int:
+    """Check the link against the configuration, then hand its room to the running launcher, or start
+    one that lands there once signed in. A refused link is opened nowhere (exit 1, one sentence)."""
+    from launcher.links import parse_link
+
+    settings = _load_settings(options)
+    link = parse_link(options.link, settings.rocketchat_url)  # LinkRefused: main() prints its sentence
+    from launcher.system import single_instance
+
+    try:
+        forwarded = single_instance.send_open(options.paths.data_dir, link.path)
+    except OSError as error:
+        log.warning("could not reach a running launcher: %s", error)
+        forwarded = False
+    if forwarded:
+        print("Rocket.Chat is already open: the link opens in its window.")
+        return 0
+    options.open_route = link.path
+    return _run_window(options)
 
 
 def _run_demo(options: argparse.Namespace) -> int:
@@ -236,6 +290,23 @@ def _run_autostart(options: argparse.Namespace) -> int:
     else:
         entry.disable()
         print("Autostart is off.")
+    return 0
+
+
+def _run_url_handler(options: argparse.Namespace) -> int:
+    from launcher.system.url_handler import handler_command, url_handler_for_this_os
+
+    handler = url_handler_for_this_os()
+    if options.action == "status":
+        state = "on" if handler.is_enabled() else "off"
+        print(f"rocketchat-launcher:// links open here: {state} ({handler.describe()}).")
+        return 0
+    if options.action == "on":
+        handler.enable(handler_command(options.profile, options.config))
+        print(f"rocketchat-launcher:// links now open in this launcher: {handler.describe()}.")
+    else:
+        handler.disable()
+        print("rocketchat-launcher:// links no longer open in this launcher.")
     return 0
 
 

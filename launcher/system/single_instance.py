@@ -9,7 +9,11 @@ Two parts, both per profile (so `--profile` runs, the demo and tests never colli
   there are no Unix sockets (Windows), a 127.0.0.1 socket that only answers to a random secret kept in
   the profile's data folder (readable only by the user).
 
-The only message is "show". Everything here is stdlib and runs before the window exists, so a second
+Messages are one line: "show" (bring the window forward), or "open <route>" (bring it forward on that
+Rocket.Chat route, e.g. "open /channel/general"; `rocketchat-launcher open <link>`). The route was checked
+by the sender (launcher/links.py) and is checked again by the window before it is used; it is never a
+whole URL and never carries a secret. A launcher that predates "open" does not answer it; `send_open`
+then falls back to "show". Everything here is stdlib and runs before the window exists, so a second
 start costs a few milliseconds and never opens a window.
 """
 
@@ -32,7 +36,9 @@ from launcher.paths import private_dir
 _log = logging.getLogger(__name__)
 
 _MESSAGE = b"show\n"
+_OPEN = b"open "
 _ANSWER = b"ok\n"
+_MAX_LINE = 4096  # a route is at most ~2 kB (launcher/links.py); longer lines are refused
 _LOCK_WAIT_S = 10.0  # a first instance still starting up takes the lock before it listens
 _HAS_UNIX = hasattr(socket, "AF_UNIX") and sys.platform != "win32"
 
@@ -50,18 +56,25 @@ class PrimaryInstance:
         self._secret = secret
         self._endpoint = endpoint
         self._on_show: Callable[[], None] | None = None
+        self._on_open: Callable[[str], None] | None = None
         self._pending = 0
+        self._pending_routes: list[str] = []
         self._guard = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept_loop, name="single-instance", daemon=True).start()
 
-    def listen(self, on_show: Callable[[], None]) -> None:
-        """Call `on_show` (from a helper thread) each time another start asks for the window."""
+    def listen(self, on_show: Callable[[], None], on_open: Callable[[str], None] | None = None) -> None:
+        """Call `on_show` (from a helper thread) each time another start asks for the window, and
+        `on_open(route)` when it asks for a Rocket.Chat route (without `on_open`: `on_show`). Requests
+        that came before are delivered now."""
         with self._guard:
-            self._on_show = on_show
+            self._on_show, self._on_open = on_show, on_open
             pending, self._pending = self._pending, 0
+            routes, self._pending_routes = self._pending_routes, []
         for _ in range(pending):
             on_show()
+        for route in routes:
+            self._open(route)
 
     def close(self) -> None:
         self._closed = True
@@ -82,24 +95,33 @@ class PrimaryInstance:
             with conn:
                 conn.settimeout(2.0)
                 try:
-                    if self._accepted(conn):
-                        conn.sendall(_ANSWER)
+                    message = self._accepted(conn)
+                    if message is None:
+                        continue
+                    conn.sendall(_ANSWER)
+                    if message == _MESSAGE:
                         self._show()
+                    else:
+                        self._open(message[len(_OPEN) : -1].decode("ascii"))
                 except OSError:
                     continue
 
-    def _accepted(self, conn: socket.socket) -> bool:
+    def _accepted(self, conn: socket.socket) -> bytes | None:
+        """The request line ("show\\n" or "open <route>\\n", secret removed), or None to ignore it."""
         if _HAS_UNIX and not _same_user(conn):
             _log.warning("ignored a single-instance request from another user")
-            return False
-        expected = (self._secret or b"") + _MESSAGE
-        received = b""
-        while len(received) < len(expected):
-            chunk = conn.recv(len(expected) - len(received))
-            if not chunk:
-                break
-            received += chunk
-        return hmac.compare_digest(received, expected)
+            return None
+        secret = self._secret or b""
+        received = _read_line(conn, len(secret) + _MAX_LINE)
+        if not hmac.compare_digest(received[: len(secret)], secret):
+            return None
+        message = received[len(secret) :]
+        if message == _MESSAGE:
+            return message
+        if message.startswith(_OPEN) and message.endswith(b"\n") and _printable(message[len(_OPEN) : -1]):
+            return message
+        _log.warning("ignored a single-instance request that was neither show nor open")
+        return None
 
     def _show(self) -> None:
         with self._guard:
@@ -112,31 +134,46 @@ class PrimaryInstance:
         except Exception:
             _log.exception("could not bring the window forward")
 
+    def _open(self, route: str) -> None:
+        with self._guard:
+            if self._on_show is None:
+                self._pending_routes.append(route)
+                return
+            callback = self._on_open
+        if callback is None:
+            self._show()
+            return
+        try:
+            callback(route)
+        except Exception:
+            _log.exception("could not open a forwarded link")
+
 
 class Unchecked:
     """Stands in for PrimaryInstance when no private channel could be set up."""
 
-    def listen(self, on_show: Callable[[], None]) -> None:
+    def listen(self, on_show: Callable[[], None], on_open: Callable[[str], None] | None = None) -> None:
         pass
 
     def close(self) -> None:
         pass
 
 
-def acquire(data_dir: Path) -> PrimaryInstance | None:
-    """Become the profile's instance, or ask the running one to show its window and return None.
+def acquire(data_dir: Path, route: str | None = None) -> PrimaryInstance | None:
+    """Become the profile's instance, or ask the running one to show its window (on `route`, a checked
+    Rocket.Chat route, when given) and return None.
 
     Raises AlreadyRunning when another instance holds the profile but does not answer within 10 s."""
     private_dir(data_dir)
     endpoint = _endpoint(data_dir)
-    if _ask_to_show(endpoint, data_dir):
+    if _forward(endpoint, route):
         return None
     deadline = time.monotonic() + _LOCK_WAIT_S
     while True:
         lock_fd = _try_lock(data_dir / "instance.lock")
         if lock_fd is not None:
             break
-        if _ask_to_show(endpoint, data_dir):
+        if _forward(endpoint, route):
             return None
         if time.monotonic() > deadline:
             raise AlreadyRunning(
@@ -206,8 +243,30 @@ def _listen(endpoint: Path, data_dir: Path) -> tuple[socket.socket, bytes | None
     return server, secret
 
 
-def _ask_to_show(endpoint: Path, data_dir: Path) -> bool:
-    """True when a running instance answered "ok" to "show"."""
+def send_open(data_dir: Path, route: str) -> bool:
+    """Ask the profile's running launcher to open `route` (a route checked by launcher/links.py);
+    False when no launcher runs (or none answers)."""
+    return _forward(_endpoint(private_dir(data_dir)), route)
+
+
+def _forward(endpoint: Path, route: str | None) -> bool:
+    """Ask for `route` ("open"), or only for the window ("show"); an older launcher that does not
+    answer "open" is at least asked to show its window."""
+    if route is None:
+        return _ask(endpoint, _MESSAGE)
+    line = _OPEN + route.encode("ascii") + b"\n"
+    if len(line) > _MAX_LINE or not _printable(line[len(_OPEN) : -1]):
+        raise ValueError("not a route that can be forwarded")
+    if _ask(endpoint, line):
+        return True
+    if _ask(endpoint, _MESSAGE):
+        _log.warning("the running launcher does not take links (an older version); it only came forward")
+        return True
+    return False
+
+
+def _ask(endpoint: Path, message: bytes) -> bool:
+    """True when a running instance answered "ok" to `message`."""
     try:
         if _HAS_UNIX:
             if not endpoint.exists():
@@ -215,16 +274,35 @@ def _ask_to_show(endpoint: Path, data_dir: Path) -> bool:
             client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             client.settimeout(2.0)
             client.connect(str(endpoint))
-            payload = _MESSAGE
+            payload = message
         else:
             port, secret = endpoint.read_text(encoding="ascii").split()
             client = socket.create_connection(("127.0.0.1", int(port)), timeout=2.0)
-            payload = secret.encode("ascii") + _MESSAGE
+            payload = secret.encode("ascii") + message
         with client:
             client.sendall(payload)
             return client.recv(len(_ANSWER)) == _ANSWER
     except (OSError, ValueError):
         return False
+
+
+def _read_line(conn: socket.socket, limit: int) -> bytes:
+    """Bytes up to and including the first newline (at most `limit`), or what came before EOF."""
+    received = b""
+    while len(received) < limit and not received.endswith(b"\n"):
+        chunk = conn.recv(min(1024, limit - len(received)))
+        if not chunk:
+            break
+        received += chunk
+        if b"\n" in received:
+            received = received[: received.index(b"\n") + 1]
+            break
+    return received
+
+
+def _printable(data: bytes) -> bool:
+    """Visible ASCII only: a route is percent-encoded and carries no spaces, newlines or controls."""
+    return bool(data) and all(0x21 <= byte <= 0x7E for byte in data)
 
 
 def _same_user(conn: socket.socket) -> bool:

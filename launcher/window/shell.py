@@ -32,6 +32,7 @@ from launcher.window.bridge import Bridge
 from launcher.window.exit_when_ready import EXIT_BACKEND, EXIT_FAILED, EXIT_OK, ExitWhenReady
 from launcher.window.handoff import SIGN_IN_LINK_REFUSED, UNREACHABLE, PageHandOff
 from launcher.window.local_pages import LocalPages
+from launcher.window.open_link import LinkOpener
 from launcher.window.renderer import renderer_problem
 from launcher.window.session import Session
 from launcher.window.states import Episodes, LoginPath, State
@@ -88,6 +89,7 @@ class Shell:
         self.handoff = PageHandOff(self)
         self.session = Session(self)
         self.desktop = Desktop(self)
+        self.links = LinkOpener(self)  # `rocketchat-launcher open <link>`: the room, once signed in
         self.exit_rule = ExitWhenReady(self.request_exit) if exit_when_ready else None
         self._instance = instance  # single_instance.PrimaryInstance: later starts bring this window forward
         self._last_load: tuple[str, bool] | None = None
@@ -244,6 +246,10 @@ class Shell:
         """Open a page of Rocket.Chat (a room's route such as "channel/general"), never another site."""
         self.load(f"{self.rc_url}/{path.lstrip('/')}")
 
+    def open_link(self, route: str, *, bring_forward: bool = True) -> bool:
+        """Open a Rocket.Chat route from `rocketchat-launcher open` (checked again; see open_link.py)."""
+        return self.links.open(route, bring_forward=bring_forward)
+
     def reload(self) -> None:
         url = self.current_url()
         if url and navigation.is_rocketchat(url, self.rc_origin):
@@ -300,7 +306,7 @@ class Shell:
         if self.engine is not None:
             self.engine.shown()
         if self._instance is not None:
-            self._instance.listen(self.desktop.bring_forward)
+            self._instance.listen(self.desktop.bring_forward, self.open_link)
         self.episodes.settled.wait(DESKTOP_WAIT_S)
         if not self.closed.is_set():
             self.desktop.start()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from launcher.links import SCHEME
 from launcher.system.autostart import APP_ID
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,13 +64,15 @@ def test_desktop_entry_validates_and_names_the_installed_icon_and_command() -> N
         line.split("=", 1) for line in bundle_assets.DESKTOP_ENTRY.read_text().splitlines() if "=" in line
     )
     assert lines["Icon"] == APP_ID  # the same name the autostart entry uses
-    assert lines["Exec"] == "rocketchat-launcher"
+    assert lines["Exec"] == "rocketchat-launcher %u"  # a link from the URL handler arrives as `open <link>`
+    assert lines["MimeType"] == f"x-scheme-handler/{SCHEME};"
 
 
 def test_macos_plist_keys_and_windows_version_strings_load() -> None:
     plist = bundle_assets.info_plist()
     assert plist["NSHighResolutionCapable"] is True
     assert plist["NSMicrophoneUsageDescription"] and plist["NSCameraUsageDescription"]
+    assert plist["CFBundleURLTypes"][0]["CFBundleURLSchemes"] == [SCHEME]
     plistlib.dumps(plist)  # PyInstaller writes it back out: it must round-trip
     strings = bundle_assets.version_strings("1.2.3")
     assert strings["FileVersion"] == strings["ProductVersion"] == "1.2.3"
