@@ -254,6 +254,8 @@ class E2EDriver:
                 + ")"
             )
             return {"posted": shell.evaluate(script) is True}
+        if kind == "menu":
+            return {"clicked": shell.trigger_menu(str(command.get("title", "")))}
         if kind == "workday":
             return engine.workday_facts()
         if kind == "js":  # a test's script in the page (what a person's typing or a page would do)

@@ -369,12 +369,14 @@
   // ---- what a working day uses: attachments, a message field, calls (the launcher's desktop tests) ----
   function mediaButton(id, text, ask) {
     var button = el("button", { id: id, type: "button", text: text });
+    // The results outlive a re-render (the page is redrawn on every update).
+    var results = window.sandboxMedia = window.sandboxMedia || {};
     button.addEventListener("click", function () {
-      button.setAttribute("data-result", "pending");
+      results[id] = "pending";
       ask().then(function (stream) {
         stream.getTracks().forEach(function (track) { track.stop(); });
-        button.setAttribute("data-result", "granted");
-      }, function (err) { button.setAttribute("data-result", "denied:" + err.name); });
+        results[id] = "granted";
+      }, function (err) { results[id] = "denied:" + err.name; });
     });
     return button;
   }

@@ -59,10 +59,12 @@ class Permissions(QtCore.QObject):
 
     @property
     def dialogs(self) -> list[QDialog]:
-        self._open = [d for d in self._open if d.isVisible()]
+        self._open = [d for d in self._open if _on_screen(d)]
         return list(self._open)
 
     def on_permission(self, permission: QWebEnginePermission) -> None:
+        # The signal's argument lives only while the slot runs: keep a copy for an answer given later.
+        permission = QWebEnginePermission(permission)
         kind = _KINDS.get(permission.permissionType(), "other")
         try:
             origin = origin_of(permission.origin().toString())
@@ -112,6 +114,13 @@ class Permissions(QtCore.QObject):
         picker = _ScreenPicker(self._parent(), request)
         self._open.append(picker)
         picker.show()
+
+
+def _on_screen(dialog: QDialog) -> bool:
+    try:
+        return dialog.isVisible()
+    except RuntimeError:  # answered and deleted
+        return False
 
 
 class _ScreenPicker(QDialog):

@@ -40,6 +40,7 @@ class QtWorkday:
         self.spell_languages: list[str] = []
         self._page: Any = None
         self._profile: Any = None
+        self._native: Any = None  # pywebview's QMainWindow, parent of the prompts and pop-ups
 
     # -- wiring
 
@@ -47,6 +48,9 @@ class QtWorkday:
         """The window's page and its profile exist (pywebview's page constructor, on the Qt thread)."""
         self._page, self._profile = page, profile
         profile.downloadRequested.connect(self.downloads.handle)
+        # Qt would remember answers itself (and never ask the launcher again): the profile's choices
+        # file is the one memory, so "Forget permissions" and the origin rules always apply.
+        profile.setPersistentPermissionsPolicy(profile.PersistentPermissionsPolicy.AskEveryTime)
         self.spell_languages = spellcheck.languages(
             self.options.spellcheck_languages, spellcheck.available(self.dictionaries)
         )
@@ -59,6 +63,7 @@ class QtWorkday:
 
     def window_shown(self, native: Any) -> None:
         """pywebview's QMainWindow exists: progress goes to its status bar, the menu to its view."""
+        self._native = native
         self.downloads.set_window(native)
         native.webview.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.DefaultContextMenu)
 
@@ -124,9 +129,7 @@ class QtWorkday:
         }
 
     def _main_window(self) -> Any:
-        page = self._page
-        view = page.view() if page is not None else None
-        return view.window() if view is not None else None
+        return self._native
 
 
 def _alive(obj: Any) -> bool:

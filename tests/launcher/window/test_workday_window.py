@@ -8,7 +8,10 @@ dialogs on screen, the pop-up windows.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -117,3 +120,117 @@ def test_an_exception_in_a_qt_slot_is_logged_and_the_window_survives(make_launch
     assert run.returncode == 0
     log = live.launcher.paths.log_file.read_text(encoding="utf-8")
     assert "a window handler failed; the launcher goes on" in log and "on purpose (e2e)" in log
+
+
+# ---------------------------------------------------------------------------------------- permissions
+
+
+def _media_result(live: LiveRun, button: str) -> str | None:
+    return _js(live, f"(window.sandboxMedia || {{}})[{button!r}] || null")
+
+
+def _wait_media(live: LiveRun, button: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    result = None
+    while time.monotonic() < deadline:
+        result = _media_result(live, button)
+        if result not in (None, "pending"):
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"{button}: still {result!r} after {timeout:.0f} s")
+
+
+@pytest.fixture
+def fake_media(monkeypatch):
+    """Chromium's fake microphone and camera (Xvfb has none). Not its fake *prompt* flag: the launcher's
+    own prompt is what these tests check."""
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", f"{flags} --use-fake-device-for-media-stream".strip())
+
+
+def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(make_launcher, fake_media):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+
+    live.command("click", selector="#ask-microphone")
+    facts = _workday(live, lambda f: f["dialogs"])
+    prompt = facts["dialogs"][0]
+    assert prompt["name"] == "launcher-permission-prompt"
+    assert prompt["text"] == f"{launcher.stack.rocketchat_url} wants to use your microphone."
+    assert {"Allow", "Don't allow"} <= set(prompt["buttons"])
+    live.command("screenshot", path=str(live.directory / "permission-prompt.png"))
+    assert live.command("answer-dialog", name="launcher-permission-prompt", button="Allow")["clicked"]
+    assert _wait_media(live, "ask-microphone") == "granted"
+
+    _js(live, "delete window.sandboxMedia['ask-microphone']; true")
+    live.command("click", selector="#ask-microphone")
+    assert _wait_media(live, "ask-microphone") == "granted"  # remembered: no second prompt
+    facts = live.command("workday")
+    assert facts["dialogs"] == []
+    assert facts["permissions"] == {launcher.stack.rocketchat_url: {"microphone": True}}
+    live.finish()
+
+    # the next start remembers too, until "Forget permissions" (Chromium keeps a grant for the page
+    # it was given to, so the forgetting shows from the next start)
+    live = launcher.start(plan={"timeout": 120})
+    live.wait_signed_in()
+    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
+    live.command("click", selector="#ask-microphone")
+    assert _wait_media(live, "ask-microphone") == "granted"
+    assert live.command("workday")["dialogs"] == []
+    assert live.command("menu", title="Forget permissions")["clicked"]
+    _workday(live, lambda f: f["permissions"] == {})
+    live.finish()
+
+    live = launcher.start(plan={"timeout": 120})
+    live.wait_signed_in()
+    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
+    live.command("click", selector="#ask-microphone")
+    _workday(live, lambda f: f["dialogs"])
+    assert live.command("answer-dialog", name="launcher-permission-prompt", button="Don't allow")["clicked"]
+    assert _wait_media(live, "ask-microphone").startswith("denied:")
+    assert live.command("workday")["permissions"] == {launcher.stack.rocketchat_url: {"microphone": False}}
+    assert live.finish().returncode == 0
+
+
+@pytest.fixture
+def media_page():
+    """A page of another origin that asks for the microphone as soon as it loads (an embed in a chat)."""
+    body = (
+        b"<html><body>embed<script>navigator.mediaDevices.getUserMedia({audio: true}).then("
+        b"function () { parent.postMessage('granted', '*'); },"
+        b"function (e) { parent.postMessage('denied:' + e.name, '*'); });</script></body></html>"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher, fake_media, media_page):
+    live = _signed_in(make_launcher())
+
+    _js(
+        live,
+        "window.addEventListener('message', function (e) { window.sandboxMedia = window.sandboxMedia || {};"
+        " window.sandboxMedia.embed = e.data; });"
+        f" var f = document.createElement('iframe'); f.allow = 'microphone; camera'; f.src = {media_page + '/embed'!r};"
+        " document.body.appendChild(f); true",
+    )
+
+    assert _wait_media(live, "embed").startswith("denied:")
+    assert live.command("workday")["dialogs"] == []
+    assert live.finish().returncode == 0
