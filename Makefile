@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := .system-deps-checked
 
-.PHONY: demo test lint bundle bench system-deps venv clean
+.PHONY: demo test lint bundle bench system-deps venv dictionaries clean
 
 $(SYSTEM_STAMP): scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
@@ -23,15 +23,19 @@ $(STAMP): pyproject.toml | $(SYSTEM_STAMP)
 
 venv: $(STAMP)
 
+# Spell-check dictionaries for the window (Chromium's .bdic, converted from Debian's Hunspell ones).
+dictionaries: | $(SYSTEM_STAMP)
+	bash scripts/build-dictionaries.sh
+
 # On a desktop: the live window. With no display: a private one, signed in unattended, with a screenshot.
-demo: $(STAMP)
+demo: $(STAMP) dictionaries
 	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  $(BIN)/rocketchat-launcher demo; \
 	else \
 	  bash scripts/with-desktop-session.sh $(BIN)/rocketchat-launcher demo --unattended --screenshot "$(CURDIR)/build/demo/signed-in.png"; \
 	fi
 
-test: $(STAMP)
+test: $(STAMP) dictionaries
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -39,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bundle: $(STAMP)
+bundle: $(STAMP) dictionaries
 	ONEFILE=$(ONEFILE) BUNDLE_LOCALES=$(BUNDLE_LOCALES) $(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
 
 bench: $(STAMP)

@@ -12,6 +12,7 @@ PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxcb-randr0 libxcb-xinerama0
   fonts-dejavu-core python3-venv
+  qt6-webengine-dev-tools hunspell-en-us
 )
 
 missing=()

@@ -265,6 +265,7 @@ class E2EDriver:
         if kind == "answer-dialog":
             return {"clicked": bool(engine.on_ui_thread(lambda: _answer_dialog(engine, command)))}
         if kind == "raise-in-slot":  # a Qt slot that fails, as a buggy handler would
+
             def fail() -> None:
                 raise RuntimeError("a handler failed on purpose (e2e)")
 
@@ -297,7 +298,11 @@ class E2EDriver:
             zoom = view.zoomFactor()
             point = QtCore.QPoint(int((box[0] + box[2] * fx) * zoom), int((box[1] + box[3] * fy) * zoom))
             target = view.focusProxy() or view
-            button = QtCore.Qt.MouseButton.RightButton if command.get("button") == "right" else QtCore.Qt.MouseButton.LeftButton
+            button = (
+                QtCore.Qt.MouseButton.RightButton
+                if command.get("button") == "right"
+                else QtCore.Qt.MouseButton.LeftButton
+            )
             QTest.mouseClick(target, button, QtCore.Qt.KeyboardModifier.NoModifier, point)
             return True
 

@@ -47,7 +47,7 @@ def unique_path(folder: Path, name: str) -> Path:
 
 
 def extension_of(name: str) -> str:
-    """".pdf" for "report.pdf", ".tar.gz" for "logs.tar.gz", "" without one."""
+    """ ".pdf" for "report.pdf", ".tar.gz" for "logs.tar.gz", "" without one."""
     return _split(name)[1]
 
 

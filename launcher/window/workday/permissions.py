@@ -32,7 +32,9 @@ class Decision(Enum):
     ASK = "ask"
 
 
-def decide(origin: str, kind: str, *, rc_origin: str, call_origins: tuple[str, ...], choices: Choices) -> Decision:
+def decide(
+    origin: str, kind: str, *, rc_origin: str, call_origins: tuple[str, ...], choices: Choices
+) -> Decision:
     """What to do with `origin` asking for `kind` ("microphone", "camera", "microphone+camera",
     "screen", "notifications", "clipboard", or anything else)."""
     if kind == "notifications":

@@ -80,7 +80,10 @@ class ContextMenu:
             menu.addAction(_named(page.action(_Act.CopyLinkToClipboard), "Copy link"))
             if link.startswith(("https://", "http://")):
                 menu.addAction("Open link in browser", lambda: self._options.open_external(link))
-        if request is not None and request.mediaType() == QWebEngineContextMenuRequest.MediaType.MediaTypeImage:
+        if (
+            request is not None
+            and request.mediaType() == QWebEngineContextMenuRequest.MediaType.MediaTypeImage
+        ):
             _separate(menu)
             menu.addAction(_named(page.action(_Act.CopyImageToClipboard), "Copy image"))
             menu.addAction(_named(page.action(_Act.DownloadImageToDisk), "Save image"))
@@ -117,4 +120,3 @@ def _separate(menu: QMenu) -> None:
     actions = menu.actions()
     if actions and not actions[-1].isSeparator():
         menu.addSeparator()
-

@@ -76,7 +76,9 @@ class Downloads(QtCore.QObject):
     def _ask(self, folder: Path, name: str) -> Path | None:
         suffix = downloads.extension_of(name)
         filter_text = f"*{suffix} files (*{suffix});;All files (*)" if suffix else "All files (*)"
-        chosen, _ = QFileDialog.getSaveFileName(self._window, "Save download", str(folder / name), filter_text)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self._window, "Save download", str(folder / name), filter_text
+        )
         if not chosen:
             return None
         path = Path(chosen)
@@ -91,7 +93,9 @@ class Downloads(QtCore.QObject):
         request, target = entry
         received, total = request.receivedBytes(), request.totalBytes()
         if total > 0:
-            self._status(f"Downloading {target.name}: {received * 100 // total}% ({_size(received)} of {_size(total)})")
+            self._status(
+                f"Downloading {target.name}: {received * 100 // total}% ({_size(received)} of {_size(total)})"
+            )
         else:
             self._status(f"Downloading {target.name}: {_size(received)}")
 
@@ -107,7 +111,9 @@ class Downloads(QtCore.QObject):
             self._status(f"Saved {target.name} in {target.parent}", keep=True)
             self._options.notify("Download complete", f"{target.name} — click to open it.", target)
             return
-        reason = request.interruptReasonString() if state == _State.DownloadInterrupted else "it was cancelled"
+        reason = (
+            request.interruptReasonString() if state == _State.DownloadInterrupted else "it was cancelled"
+        )
         _remove_partial(target)
         self.finished.append({"name": target.name, "path": str(target), "ok": False, "reason": reason})
         self._failed(target.name, reason)

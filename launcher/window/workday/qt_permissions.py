@@ -78,7 +78,12 @@ class Permissions(QtCore.QObject):
             call_origins=self._options.call_origins,
             choices=self._choices,
         )
-        _log.info("%s asked for %s: %s", "Rocket.Chat" if origin == self._options.rc_origin else "a page", kind, decision.value)
+        _log.info(
+            "%s asked for %s: %s",
+            "Rocket.Chat" if origin == self._options.rc_origin else "a page",
+            kind,
+            decision.value,
+        )
         if decision is Decision.GRANT:
             permission.grant()
         elif decision is Decision.DENY:

@@ -30,7 +30,7 @@ POPUP_NAME = "launcher-popup"
 
 
 def where_popup_goes(url: str, options: WorkdayOptions) -> str:
-    """"app" (an in-app window), "browser", or "blocked" (a scheme with no business leaving the app)."""
+    """ "app" (an in-app window), "browser", or "blocked" (a scheme with no business leaving the app)."""
     kind = navigation.classify(url, options.rc_origin)
     if kind == "rocketchat":
         return "app"

@@ -44,7 +44,9 @@ def available(folder: Path | None) -> set[str]:
     return {path.stem for path in folder.glob("*.bdic")}
 
 
-def languages(configured: tuple[str, ...] | list[str], have: set[str], system: str | None = None) -> list[str]:
+def languages(
+    configured: tuple[str, ...] | list[str], have: set[str], system: str | None = None
+) -> list[str]:
     """The configured languages that have a dictionary; with none configured, the system's language
     (its exact region first, else any dictionary of that language), else English."""
     if configured:

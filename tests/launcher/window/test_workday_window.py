@@ -234,3 +234,36 @@ def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher,
     assert _wait_media(live, "embed").startswith("denied:")
     assert live.command("workday")["dialogs"] == []
     assert live.finish().returncode == 0
+
+
+# ------------------------------------------------------------------------------ right-click, spelling
+
+
+def test_right_click_in_the_message_field_opens_a_native_menu_with_its_entries(make_launcher):
+    live = _signed_in(make_launcher())
+    _js(
+        live,
+        "var c = document.getElementById('composer'); c.value = 'Hello there'; c.focus(); c.select(); true",
+    )
+
+    assert live.command("click", selector="#composer", button="right", fx=0.2)["clicked"]
+    facts = _workday(live, lambda f: f.get("context_menu"))
+
+    texts = [entry["text"] for entry in facts["context_menu"]]
+    for expected in ("Cut", "Copy", "Paste", "Select all", "Check spelling"):
+        assert any(t.replace("&", "").lower() == expected.lower() for t in texts), texts
+    assert "Inspect" not in texts  # only with --debug
+    live.command("screenshot", path=str(live.directory / "context-menu.png"))
+    live.command("close-menu")
+    assert live.finish().returncode == 0
+
+
+def test_spell_check_is_on_with_the_dictionary_from_the_build(make_launcher):
+    """Spell check uses the .bdic dictionaries `make dictionaries` converted (offline, no download).
+    Whether Chromium marks a misspelled word in this window is not proven yet (docs/desktop.md)."""
+    live = _signed_in(make_launcher())
+
+    facts = live.command("workday")
+
+    assert facts["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # the system's (C) -> English
+    assert live.finish().returncode == 0
