@@ -226,6 +226,14 @@ class E2EDriver:
             tray = desktop.tray
             ok = tray is not None and engine.on_ui_thread(lambda: tray.save_image(Path(command["path"])))
             return {"saved": bool(ok)}
+        if kind == "screen":  # the whole screen: dialogs and menus are windows of their own
+            from qtpy.QtGui import QGuiApplication
+
+            def grab() -> bool:
+                screen = QGuiApplication.primaryScreen()
+                return bool(screen is not None and screen.grabWindow(0).save(str(command["path"]), "PNG"))
+
+            return {"saved": bool(engine.on_ui_thread(grab, timeout=15.0))}
         if kind == "screenshot":
             return {"saved": shell.screenshot(Path(command["path"]))}
         if kind == "close-window":

@@ -158,7 +158,7 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     assert prompt["name"] == "launcher-permission-prompt"
     assert prompt["text"] == f"{launcher.stack.rocketchat_url} wants to use your microphone."
     assert {"Allow", "Don't allow"} <= set(prompt["buttons"])
-    live.command("screenshot", path=str(live.directory / "permission-prompt.png"))
+    assert live.command("screen", path=str(live.launcher.artifacts / "permission-prompt.png"))["saved"]
     assert live.command("answer-dialog", name="launcher-permission-prompt", button="Allow")["clicked"]
     assert _wait_media(live, "ask-microphone") == "granted"
 
@@ -253,7 +253,7 @@ def test_right_click_in_the_message_field_opens_a_native_menu_with_its_entries(m
     for expected in ("Cut", "Copy", "Paste", "Select all", "Check spelling"):
         assert any(t.replace("&", "").lower() == expected.lower() for t in texts), texts
     assert "Inspect" not in texts  # only with --debug
-    live.command("screenshot", path=str(live.directory / "context-menu.png"))
+    assert live.command("screen", path=str(live.launcher.artifacts / "context-menu.png"))["saved"]
     live.command("close-menu")
     assert live.finish().returncode == 0
 
