@@ -279,6 +279,10 @@ class E2EDriver:
 
             engine.on_ui_thread(lambda: __import__("qtpy.QtCore").QtCore.QTimer.singleShot(0, fail))
             return {"scheduled": True}
+        if kind == "popup-text":  # what the first in-app pop-up shows
+            return {"text": _popup_text(engine)}
+        if kind == "close-popups":
+            return {"closed": engine.on_ui_thread(lambda: _close_popups(engine))}
         if kind == "close-menu":
             return {"closed": bool(engine.on_ui_thread(lambda: _close_menu(engine)))}
         if kind == "finish":
@@ -451,3 +455,30 @@ def _close_menu(engine: Any) -> bool:
         return False
     menu.close()
     return True
+
+
+def _popup_text(engine: Any) -> str | None:
+    workday = getattr(engine, "workday", None)
+    popups = engine.on_ui_thread(lambda: list(workday.popups)) if workday is not None else []
+    if not popups:
+        return None
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def got(value: Any) -> None:
+        box["text"] = value
+        done.set()
+
+    engine.on_ui_thread(
+        lambda: popups[0].view.page().runJavaScript("document.body ? document.body.innerText : ''", 0, got)
+    )
+    done.wait(5)
+    return box.get("text")
+
+
+def _close_popups(engine: Any) -> int:
+    workday = getattr(engine, "workday", None)
+    popups = list(workday.popups) if workday is not None else []
+    for window in popups:
+        window.close()
+    return len(popups)

@@ -267,3 +267,28 @@ def test_spell_check_is_on_with_the_dictionary_from_the_build(make_launcher):
 
     assert facts["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # the system's (C) -> English
     assert live.finish().returncode == 0
+
+
+# --------------------------------------------------------------------------------------------- pop-ups
+
+
+def test_a_protected_file_preview_opens_in_an_in_app_window_with_the_session(make_launcher):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+
+    assert live.command("click", selector="#file-preview")["clicked"]
+    facts = _workday(live, lambda f: f["popups"] and "/file-upload/report/" in f["popups"][0]["url"])
+
+    popup = facts["popups"][0]
+    assert popup["visible"] is True
+    assert launcher.opened_in_browser() == []  # not handed to the browser, where it had no session
+    deadline = time.monotonic() + 20
+    text = None
+    while time.monotonic() < deadline and not (text or "").startswith("Quarterly report"):
+        text = live.command("popup-text").get("text")
+        time.sleep(0.2)
+    assert (text or "").startswith("Quarterly report"), text  # the file itself, not "Forbidden"
+    assert live.command("close-popups")["closed"] == 1
+    _workday(live, lambda f: f["popups"] == [])
+    assert live.command("facts")["state"] == "signed-in"  # closing the pop-up left the app running
+    assert live.finish().returncode == 0
