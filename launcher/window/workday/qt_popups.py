@@ -114,6 +114,7 @@ class PopupWindow(QMainWindow):
         self.view = QWebEngineView(self)
         self.view.setPage(page)
         self.setCentralWidget(self.view)
+        self._page = page
         page.windowCloseRequested.connect(self.close)
         page.titleChanged.connect(lambda text: self.setWindowTitle(text or title))
         page.window = self
@@ -122,3 +123,10 @@ class PopupWindow(QMainWindow):
             self.resize(max(640, geometry.width() * 3 // 4), max(480, geometry.height() * 3 // 4))
         else:
             self.resize(900, 680)
+
+    def closeEvent(self, event: Any) -> None:
+        """The page goes with its window: left alive, it would keep running its script unseen."""
+        page = self._page
+        page.done = True
+        page.deleteLater()
+        super().closeEvent(event)
