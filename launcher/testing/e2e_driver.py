@@ -462,18 +462,8 @@ def _popup_text(engine: Any) -> str | None:
     popups = engine.on_ui_thread(lambda: list(workday.popups)) if workday is not None else []
     if not popups:
         return None
-    done = threading.Event()
-    box: dict[str, Any] = {}
-
-    def got(value: Any) -> None:
-        box["text"] = value
-        done.set()
-
-    engine.on_ui_thread(
-        lambda: popups[0].view.page().runJavaScript("document.body ? document.body.innerText : ''", 0, got)
-    )
-    done.wait(5)
-    return box.get("text")
+    page = engine.on_ui_thread(lambda: popups[0].view.page())
+    return engine.run_js_in_page(page, "document.body ? document.body.innerText : ''")
 
 
 def _close_popups(engine: Any) -> int:

@@ -95,13 +95,14 @@ class LiveRun:
         raise AssertionError(f"no answer to {do!r} within {timeout:.0f} s; stderr: {self.stderr()[-3000:]}")
 
     def wait_facts(
-        self, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0
+        self, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0, command: str = "facts"
     ) -> dict[str, Any]:
-        """Ask for the window's facts until `condition(facts)` holds (AssertionError with the last ones)."""
+        """Ask for the window's facts (or another command's answer, e.g. "workday") until
+        `condition(facts)` holds (AssertionError with the last ones)."""
         deadline = time.monotonic() + timeout
         facts: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            facts = self.command("facts")
+            facts = self.command(command)
             if condition(facts):
                 return facts
             time.sleep(0.2)
@@ -225,6 +226,23 @@ class Launcher:
                     (self.artifacts / f"run{index}-{shot.name}").write_bytes(shot.read_bytes())
         self.runs.append(run)
         return run
+
+    def run_cli(self, *args: str, timeout: float = 60.0) -> tuple[subprocess.CompletedProcess[str], float]:
+        """Another `python -m launcher` on this profile (a second start, `open <link>`), without the e2e
+        driver; its result and how long it took."""
+        argv = [
+            sys.executable,
+            "-m",
+            "launcher",
+            "--config",
+            str(self.config),
+            "--profile",
+            str(self.profile),
+            *args,
+        ]
+        started = time.monotonic()
+        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        return proc, time.monotonic() - started
 
     def sign_in_with_form(self) -> Run:
         """First run: type the credentials into the sign-in page and submit it."""

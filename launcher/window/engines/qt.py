@@ -125,7 +125,11 @@ class QtEngine(Engine):
         """Evaluate `script` in the page's main world. Unlike pywebview's evaluate_js this does not wait
         for pywebview's own bridge (which Rocket.Chat's pages never get), so the sign-in loop can start as
         soon as the document exists."""
-        page, invoker = self.page, self.invoker
+        return self.run_js_in_page(self.page, script, timeout)
+
+    def run_js_in_page(self, page: Any, script: str, timeout: float = 5.0) -> Any:
+        """`run_js` in another page of this window's Qt (an in-app pop-up's, for the e2e driver)."""
+        invoker = self.invoker
         if page is None or invoker is None:
             return None
         done = threading.Event()

@@ -4,14 +4,10 @@ keyboard shortcuts. Real launcher processes, real window under Xvfb, real tray r
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 
 import pytest
 
 from tests.launcher.desktop.desktop_bus import StatusNotifierWatcher
-from tests.support.launcher_runs import REPO
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
@@ -23,21 +19,6 @@ def watcher():
     service.close()
 
 
-def _second_start(launcher) -> tuple[subprocess.CompletedProcess[str], float]:
-    argv = [
-        sys.executable,
-        "-m",
-        "launcher",
-        "--config",
-        str(launcher.config),
-        "--profile",
-        str(launcher.profile),
-    ]
-    started = time.monotonic()
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
-    return proc, time.monotonic() - started
-
-
 def test_second_start_brings_the_hidden_window_forward_and_exits(make_launcher, watcher):
     launcher = make_launcher()
     launcher.sign_in_with_form()
@@ -46,7 +27,7 @@ def test_second_start_brings_the_hidden_window_forward_and_exits(make_launcher, 
     facts = live.wait_facts(lambda f: f["tray"])
     assert facts["visible"] is False  # --start-minimized with a tray: hidden in the tray
 
-    second, seconds = _second_start(launcher)
+    second, seconds = launcher.run_cli()
 
     assert second.returncode == 0, second.stderr
     assert "already open" in second.stdout

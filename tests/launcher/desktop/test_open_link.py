@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -16,23 +15,6 @@ from tests.support.launcher_runs import REPO
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 LANDING_WAIT_S = 90.0  # generous: the wait ends as soon as the page is there
-
-
-def _open(launcher, link: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    argv = [
-        sys.executable,
-        "-m",
-        "launcher",
-        "--config",
-        str(launcher.config),
-        "--profile",
-        str(launcher.profile),
-        "open",
-        link,
-    ]
-    started = time.monotonic()
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
-    return proc, time.monotonic() - started
 
 
 @pytest.mark.parametrize(
@@ -51,7 +33,7 @@ def test_open_forwards_the_link_to_the_running_window_which_lands_on_the_room(
     assert before["page"]["path"] != "/channel/general"
     activations = before["activations"]
 
-    second, seconds = _open(launcher, f"{launcher.stack.rocketchat_url}/channel/general?msg=abc123")
+    second, seconds = launcher.run_cli("open", f"{launcher.stack.rocketchat_url}/channel/general?msg=abc123")
 
     assert second.returncode == 0, second.stderr
     assert "already open" in second.stdout
@@ -104,14 +86,14 @@ def test_refused_links_exit_non_zero_with_a_sentence_and_the_window_stays(make_l
         "rocketchat-launcher://channel/general?resumeToken%3Dabc": "carries a sign-in token",
     }
     for link, sentence in refused.items():
-        proc, _ = _open(launcher, link)
+        proc, _ = launcher.run_cli("open", link)
         assert proc.returncode == 1, (link, proc.stdout, proc.stderr)
         assert sentence in proc.stderr, (link, proc.stderr)
         assert proc.stderr.strip().count("\n") == 0, proc.stderr  # one sentence
         assert "resumeToken" not in proc.stderr and "not-a-real-token" not in proc.stderr
 
     # a good link afterwards lands, and it is the only one the window ever applied
-    accepted, _ = _open(launcher, f"{rc}/group/team")
+    accepted, _ = launcher.run_cli("open", f"{rc}/group/team")
     assert accepted.returncode == 0, accepted.stderr
     facts = live.wait_facts(
         lambda f: f["page"]["path"] == "/group/team" and f["links_opened"], LANDING_WAIT_S

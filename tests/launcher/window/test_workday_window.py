@@ -40,14 +40,7 @@ def _js(live: LiveRun, script: str) -> Any:
 
 
 def _workday(live: LiveRun, condition, timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    facts: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        facts = live.command("workday")
-        if condition(facts):
-            return facts
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:.0f} s; last workday facts: {facts}")
+    return live.wait_facts(condition, timeout, command="workday")
 
 
 # ------------------------------------------------------------------------------------------ downloads
