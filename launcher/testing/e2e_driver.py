@@ -285,6 +285,10 @@ class E2EDriver:
             return {"closed": engine.on_ui_thread(lambda: _close_popups(engine))}
         if kind == "close-menu":
             return {"closed": bool(engine.on_ui_thread(lambda: _close_menu(engine)))}
+        if kind == "choose-menu":  # a person picking an entry of the right-click menu
+            return {"chosen": bool(engine.on_ui_thread(lambda: _choose_menu(engine, str(command["text"]))))}
+        if kind == "type":  # real key presses into the focused field (the spell checker reacts to typing)
+            return {"typed": bool(engine.on_ui_thread(lambda: _type(native, str(command["text"]))))}
         if kind == "finish":
             return {"ok": True}
         return {"error": f"unknown command {kind!r}"}
@@ -419,6 +423,22 @@ def _press(native: Any, key: str) -> bool:
     return True
 
 
+def _type(native: Any, text: str) -> bool:
+    """Type `text` into the page's focused field with Qt's test key events; the window is made active
+    first (under Xvfb nothing else activates it, and an inactive view gets no text)."""
+    from qtpy.QtTest import QTest
+
+    target = native.webview.focusProxy() or native.webview
+    native.activateWindow()
+    handle = native.windowHandle()
+    if handle is not None:
+        handle.requestActivate()
+        QTest.qWaitForWindowActive(handle, 3000)
+    target.setFocus()
+    QTest.keyClicks(target, text)
+    return True
+
+
 def _import_root(path: Path) -> bool:
     """Fallback screenshot of the whole X screen with ImageMagick."""
     display = os.environ.get("DISPLAY")
@@ -455,6 +475,17 @@ def _close_menu(engine: Any) -> bool:
         return False
     menu.close()
     return True
+
+
+def _choose_menu(engine: Any, text: str) -> bool:
+    workday = getattr(engine, "workday", None)
+    menu = workday.menu.last if workday is not None else None
+    for action in menu.actions() if menu is not None else []:
+        if action.text().replace("&", "") == text and action.isEnabled():
+            menu.close()
+            action.trigger()
+            return True
+    return False
 
 
 def _popup_text(engine: Any) -> str | None:

@@ -410,6 +410,18 @@
     ]);
   }
 
+  // Like Rocket.Chat's composer, the working area outlives the status updates that re-render the rest:
+  // what a person is typing stays, and so does the field's focus and its spelling marks.
+  function showWorkday(app, on) {
+    var host = document.getElementById("workday-host");
+    if (!host) {
+      host = el("div", { id: "workday-host" });
+      app.parentNode.insertBefore(host, app.nextSibling);
+    }
+    if (on && !host.firstChild) { host.appendChild(workday()); }
+    if (!on) { host.textContent = ""; }
+  }
+
   function render() {
     var app = document.getElementById("app");
     var unread = session && updates.unread ? updates.unread : 0;
@@ -432,9 +444,10 @@
       out.addEventListener("click", function () { logout(); });
       app.appendChild(read);
       app.appendChild(out);
-      app.appendChild(workday());
+      showWorkday(app, true);
       return;
     }
+    showWorkday(app, false);
     if (iframeLoginUrl) {
       app.appendChild(el("iframe", { id: "iframe-login", title: "Login", src: iframeLoginUrl }));
       return;

@@ -251,14 +251,34 @@ def test_right_click_in_the_message_field_opens_a_native_menu_with_its_entries(m
     assert live.finish().returncode == 0
 
 
-def test_spell_check_is_on_with_the_dictionary_from_the_build(make_launcher):
-    """Spell check uses the .bdic dictionaries `make dictionaries` converted (offline, no download).
-    Whether Chromium marks a misspelled word in this window is not proven yet (docs/desktop.md)."""
+def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launcher):
+    """Spell check with the .bdic dictionaries `make dictionaries` converted (offline, no download):
+    typed text is checked, the right-click menu offers Chromium's suggestions, and one replaces the word."""
     live = _signed_in(make_launcher())
+    assert live.command("workday")["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # C -> English
+    _js(live, "var c = document.getElementById('composer'); c.value = ''; c.focus(); true")
+    assert live.command("type", text="Wrold teh ")["typed"]
 
-    facts = live.command("workday")
+    # The checker runs after typing, once its dictionary is loaded: right-click until it has marked the word.
+    deadline = time.monotonic() + 30
+    menu: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        assert live.command("click", selector="#composer", button="right", fx=0.03, fy=0.25)["clicked"]
+        menu = _workday(live, lambda f: f.get("context_menu"))["context_menu"]
+        if any(entry["text"] == "World" for entry in menu):
+            break
+        live.command("close-menu")
+        time.sleep(0.3)
+    texts = [entry["text"] for entry in menu]
+    assert "World" in texts and "Add “Wrold” to dictionary" in texts, texts
 
-    assert facts["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # the system's (C) -> English
+    assert live.command("choose-menu", text="World")["chosen"]
+    deadline = time.monotonic() + 10
+    value = None
+    while time.monotonic() < deadline and value != "World teh ":
+        value = _js(live, "document.getElementById('composer').value")
+        time.sleep(0.1)
+    assert value == "World teh ", value
     assert live.finish().returncode == 0
 
 
