@@ -183,7 +183,11 @@ def check_origins(value: Any, base_dir: Path | None) -> list[str]:
     for item in value:
         parts = urlsplit(item)
         local = parts.hostname in _LOCAL_HOSTS
-        if parts.scheme not in ("https", "http") or not parts.hostname or (parts.scheme == "http" and not local):
+        if (
+            parts.scheme not in ("https", "http")
+            or not parts.hostname
+            or (parts.scheme == "http" and not local)
+        ):
             raise Invalid(f"https:// addresses (not {item!r})")
         if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
             raise Invalid(f"origins only, without a path (not {item!r})")

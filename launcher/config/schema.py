@@ -230,7 +230,7 @@ SPECS = [
         "video_conference.origins",
         [],
         checks.check_origins,
-        'Video-conference servers (Jitsi, BigBlueButton...) that may open in-app and ask for the '
+        "Video-conference servers (Jitsi, BigBlueButton...) that may open in-app and ask for the "
         'microphone, camera and screen, e.g. ["https://meet.example.com"].',
     ),
 ]

@@ -192,7 +192,9 @@ class Desktop:
     def notify_file(self, title: str, body: str, open_path: Path | None) -> None:
         """A notification about a file the launcher saved (a download); a click opens the file. From any
         thread: the notification service is called on a thread of its own."""
-        note = notifications.Notification(title=title, body=body, open_path=str(open_path) if open_path else None)
+        note = notifications.Notification(
+            title=title, body=body, open_path=str(open_path) if open_path else None
+        )
 
         def show() -> None:
             if self.notifier is not None:
