@@ -9,6 +9,7 @@ from .config import SandboxConfig
 from .files import file_routes
 from .sidedoor import sidedoor_routes
 from .state import SandboxState
+from .uploads import upload_routes
 from .webclient import webclient_routes
 
 __all__ = ["create_app"]
@@ -19,6 +20,8 @@ def create_app(state: SandboxState | SandboxConfig | None = None) -> Starlette:
     if not isinstance(state, SandboxState):
         state = SandboxState(state or SandboxConfig())
     # Order matters: API and side door before the web client's catch-all page route.
-    app = Starlette(routes=[*api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()])
+    app = Starlette(
+        routes=[*upload_routes(), *api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()]
+    )
     app.state.sandbox = state
     return app

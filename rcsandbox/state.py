@@ -30,6 +30,7 @@ class SandboxState:
         # A misconfigured reverse proxy (or Site URL) in front of Rocket.Chat: `/home` is redirected,
         # query and all, to this origin. None: no redirect.
         self.home_redirect: str | None = None
+        self.uploads: dict[str, dict[str, Any]] = {}  # rooms.media file id -> what arrived (uploads.py)
         self._settings = config.initial_settings()
         self._lock = threading.Lock()
 

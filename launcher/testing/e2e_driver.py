@@ -289,6 +289,12 @@ class E2EDriver:
             return {"chosen": bool(engine.on_ui_thread(lambda: _choose_menu(engine, str(command["text"]))))}
         if kind == "type":  # real key presses into the focused field (the spell checker reacts to typing)
             return {"typed": bool(engine.on_ui_thread(lambda: _type(native, str(command["text"]))))}
+        if kind == "pick-files":  # a person choosing files in the launcher's picker
+            return {"picked": bool(engine.on_ui_thread(lambda: _pick_files(engine, command["paths"])))}
+        if kind == "drop-files":  # files dragged from the desktop and dropped on an element
+            return self._drop_files(native, engine, command)
+        if kind == "copy-image":  # an image put on the clipboard (a screenshot tool would)
+            return {"copied": bool(engine.on_ui_thread(_copy_image))}
         if kind == "finish":
             return {"ok": True}
         return {"error": f"unknown command {kind!r}"}
@@ -296,13 +302,8 @@ class E2EDriver:
     def _click(self, native: Any, engine: Any, command: dict[str, Any]) -> dict[str, Any]:
         """A real mouse click (left or right) on the element `selector`, at `fx`/`fy` of its box: Qt
         input events into the web view, so the page sees a person's gesture."""
-        box = self._shell.evaluate(
-            "(function (s) { var e = document.querySelector(s); if (!e) return null; e.scrollIntoView({block: 'center'});"
-            " var r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })("
-            + json.dumps(command["selector"])
-            + ")"
-        )
-        if not isinstance(box, list):
+        box = self._box(command["selector"])
+        if box is None:
             return {"clicked": False, "error": "no such element"}
         fx, fy = float(command.get("fx", 0.5)), float(command.get("fy", 0.5))
 
@@ -323,6 +324,52 @@ class E2EDriver:
             return True
 
         return {"clicked": bool(engine.on_ui_thread(click))}
+
+    def _drop_files(self, native: Any, engine: Any, command: dict[str, Any]) -> dict[str, Any]:
+        """Qt's drag-enter and drag-move events with the files' URLs at the middle of `selector` (what the
+        window gets when files are dragged from a file manager), then the drop once the page has seen the
+        drag over it: Chromium drops only where the page's answer to the drag has come back."""
+        box = self._box(command["selector"])
+        if box is None:
+            return {"dropped": False, "error": "no such element"}
+        self._shell.evaluate(
+            "window.__e2eDragOver = 0; if (!window.__e2eDragWatch) { window.__e2eDragWatch = true;"
+            " document.addEventListener('dragover', function () { window.__e2eDragOver++; }, true); } true"
+        )
+        from qtpy import QtCore, QtGui
+        from qtpy.QtWidgets import QApplication
+
+        view = native.webview  # QWebEngineView takes drags itself and hands them to Chromium
+        zoom = engine.on_ui_thread(view.zoomFactor)
+        point = QtCore.QPointF((box[0] + box[2] / 2) * zoom, (box[1] + box[3] / 2) * zoom)
+        mime = QtCore.QMimeData()
+        mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in command["paths"]])
+        copy, left = QtCore.Qt.DropAction.CopyAction, QtCore.Qt.MouseButton.LeftButton
+        none = QtCore.Qt.KeyboardModifier.NoModifier
+
+        def move(first: bool) -> bool:
+            if first:
+                QApplication.sendEvent(view, QtGui.QDragEnterEvent(point.toPoint(), copy, mime, left, none))
+            QApplication.sendEvent(view, QtGui.QDragMoveEvent(point.toPoint(), copy, mime, left, none))
+            return True
+
+        engine.on_ui_thread(lambda: move(True))
+        seen = self._wait_js("window.__e2eDragOver > 0", 10.0)
+        engine.on_ui_thread(lambda: move(False))  # the position Chromium answers for, as a hand would
+        self._wait_js("window.__e2eDragOver > 1", 5.0)
+        engine.on_ui_thread(
+            lambda: QApplication.sendEvent(view, QtGui.QDropEvent(point, copy, mime, left, none))
+        )
+        return {"dropped": bool(seen)}
+
+    def _box(self, selector: str) -> list[float] | None:
+        box = self._shell.evaluate(
+            "(function (s) { var e = document.querySelector(s); if (!e) return null; e.scrollIntoView({block: 'center'});"
+            " var r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })("
+            + json.dumps(selector)
+            + ")"
+        )
+        return box if isinstance(box, list) else None
 
     # ------------------------------------------------------------------ waiting and finishing
 
@@ -474,6 +521,31 @@ def _close_menu(engine: Any) -> bool:
     if menu is None:
         return False
     menu.close()
+    return True
+
+
+def _pick_files(engine: Any, paths: list[str]) -> bool:
+    """Go to the files' folder and type their quoted names into the picker's name field, as a person
+    choosing several files does (QFileDialog.selectFile takes one name only), then press Open."""
+    from qtpy.QtWidgets import QLineEdit
+
+    workday = getattr(engine, "workday", None)
+    dialog = workday.files.open if workday is not None else None
+    field = dialog.findChild(QLineEdit, "fileNameEdit") if dialog is not None else None
+    if field is None or not paths:
+        return False
+    dialog.setDirectory(str(Path(paths[0]).parent))
+    field.setText(" ".join(f'"{Path(p).name}"' for p in paths))
+    dialog.accept()
+    return True
+
+
+def _copy_image() -> bool:
+    from qtpy.QtGui import QColor, QGuiApplication, QImage
+
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("#1d74f5"))
+    QGuiApplication.clipboard().setImage(image)
     return True
 
 

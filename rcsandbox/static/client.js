@@ -381,6 +381,60 @@
     return button;
   }
 
+  // Rocket.Chat's upload: each file in its own multipart request to rooms.media, then rooms.mediaConfirm.
+  // Pasted images get Rocket.Chat's "Clipboard - <date>" name. Results go to #uploads.
+  function uploadFiles(files, how) {
+    var list = document.getElementById("uploads");
+    Array.prototype.forEach.call(files, function (file) {
+      var name = file.name && file.name !== "image.png" ? file.name : "Clipboard - " + new Date().toISOString() + ".png";
+      var item = el("li", { "data-how": how, "data-status": "uploading", text: name + " (uploading)" });
+      list.appendChild(item);
+      var form = new FormData();
+      form.append("file", file, name);
+      fetch("/api/v1/rooms.media/GENERAL", { method: "POST", headers: authHeaders(), body: form })
+        .then(function (r) { return r.json(); })
+        .then(function (json) {
+          if (!json.success) { throw new Error(json.error || "upload failed"); }
+          return api("POST", "/api/v1/rooms.mediaConfirm/GENERAL/" + json.file._id, { msg: "" }, authHeaders());
+        })
+        .then(function (result) {
+          if (!result.json.success) { throw new Error(result.json.error || "confirm failed"); }
+          item.setAttribute("data-status", "sent");
+          item.textContent = name + " (" + file.size + " bytes, " + how + ")";
+        })
+        .catch(function (err) {
+          item.setAttribute("data-status", "failed");
+          item.textContent = name + " failed: " + err.message;
+        });
+    });
+  }
+
+  function composer() {
+    var field = el("textarea", { id: "composer", rows: "2", cols: "40", spellcheck: "true", "aria-label": "Message" });
+    field.addEventListener("paste", function (event) {
+      var files = event.clipboardData ? event.clipboardData.files : [];
+      if (files.length) {
+        event.preventDefault();
+        uploadFiles(files, "paste");
+      }
+    });
+    return field;
+  }
+
+  function uploadArea() {
+    var input = el("input", { id: "upload-input", type: "file", multiple: "multiple", hidden: "hidden" });
+    input.addEventListener("change", function () { uploadFiles(input.files, "picker"); input.value = ""; });
+    var button = el("button", { id: "attach", type: "button", text: "Attach files" });
+    button.addEventListener("click", function () { input.click(); });
+    var zone = el("div", { id: "drop-zone", text: "Drop files here to send them" });
+    zone.addEventListener("dragover", function (event) { event.preventDefault(); zone.setAttribute("data-over", "1"); });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      uploadFiles(event.dataTransfer.files, "drop");
+    });
+    return el("div", {}, [input, button, zone, el("ul", { id: "uploads" })]);
+  }
+
   function workday() {
     var media = navigator.mediaDevices;
     var blob = el("button", { id: "save-notes", type: "button", text: "Save notes" });
@@ -401,7 +455,8 @@
         el("a", { id: "file-cut", href: "/file-upload/cut/cut.bin?download", text: "Broken file" }),
       ]),
       blob,
-      el("p", {}, [el("textarea", { id: "composer", rows: "2", cols: "40", spellcheck: "true", "aria-label": "Message" })]),
+      el("p", {}, [composer()]),
+      uploadArea(),
       el("p", {}, [
         mediaButton("ask-microphone", "Record a voice message", function () { return media.getUserMedia({ audio: true }); }),
         mediaButton("ask-camera", "Start video", function () { return media.getUserMedia({ video: true }); }),

@@ -174,6 +174,12 @@ class GuardedPage(_PywebviewPage):
         if _workday is None:
             super().onFeaturePermissionRequested(url, feature)
 
+    def chooseFiles(self, mode: Any, old_files: list[str], accepted_mime_types: list[str]) -> list[str]:
+        """Rocket.Chat's "Upload file": the launcher's picker (several files, the last folder used)."""
+        if self._hooks is None or _workday is None:
+            return super().chooseFiles(mode, old_files, accepted_mime_types)
+        return _workday.choose_files(mode, list(old_files))
+
     def createWindow(self, window_type: Any) -> QWebEnginePage:
         """Pop-ups (target=_blank, window.open): Rocket.Chat's own and configured video calls open in an
         in-app window (workday/qt_popups.py); without that, every URL goes to the system browser."""

@@ -18,6 +18,7 @@ from launcher.window.workday.choices import Choices
 from launcher.window.workday.options import WorkdayOptions
 from launcher.window.workday.qt_context_menu import ContextMenu, entries
 from launcher.window.workday.qt_downloads import Downloads
+from launcher.window.workday.qt_file_picker import FilePicker
 from launcher.window.workday.qt_permissions import Permissions
 from launcher.window.workday.qt_popups import PopupPage, PopupWindow
 
@@ -37,6 +38,7 @@ class QtWorkday:
         self.permissions = Permissions(options, self.choices, self._main_window)
         self.menu = ContextMenu(options, self._spellcheck_on, self.set_spellcheck, self.add_word)
         self.popups: list[PopupWindow] = []
+        self.files = FilePicker()
         self.spell_languages: list[str] = []
         self._page: Any = None
         self._profile: Any = None
@@ -60,6 +62,9 @@ class QtWorkday:
         if not self.spell_languages:
             _log.info("spell check is off: no dictionary for the configured or system language")
         self._permissions_for(page)
+        # A file dropped beside Rocket.Chat's drop area would replace the chat with the file itself.
+        settings = page.settings()
+        settings.setAttribute(settings.WebAttribute.NavigateOnDropEnabled, False)
 
     def window_shown(self, native: Any) -> None:
         """pywebview's QMainWindow exists: progress goes to its status bar, the menu to its view."""
@@ -85,6 +90,9 @@ class QtWorkday:
 
     def _forget_popup(self, window: PopupWindow) -> None:
         self.popups = [w for w in self.popups if w is not window]
+
+    def choose_files(self, mode: Any, old_files: list[str]) -> list[str]:
+        return self.files.choose(self._main_window(), mode, old_files)
 
     def context_menu(self, view: Any, event: Any) -> None:
         self.menu.show(view, event.globalPos())
@@ -118,6 +126,7 @@ class QtWorkday:
             },
             "context_menu": entries(menu) if visible_menu else None,
             "dialogs": [_describe(d) for d in self.permissions.dialogs],
+            "file_picker": self.files.open is not None,
             "downloads": list(self.downloads.finished),
             "popups": [
                 {"title": w.windowTitle(), "url": w.view.page().url().toString(), "visible": w.isVisible()}

@@ -1,5 +1,5 @@
 """A working day in the real Qt window (Xvfb, real keyring, the stand-in over real HTTP): downloads,
-the right-click menu, spell check, microphone/camera/screen permissions and in-app pop-ups.
+uploads (picker, drop, paste), the right-click menu, spell check, microphone/camera/screen permissions and in-app pop-ups.
 
 Each test drives the window as a person would (real mouse clicks into the web view through the e2e
 driver) and reads what the launcher did from its facts: the files on disk, the menu's entries, the
@@ -8,10 +8,12 @@ dialogs on screen, the pop-up windows.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,6 +228,77 @@ def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher,
 
     assert _wait_media(live, "embed").startswith("denied:")
     assert live.command("workday")["dialogs"] == []
+    assert live.finish().returncode == 0
+
+
+# -------------------------------------------------------------------------------------------- uploads
+
+
+def _uploads(launcher: Launcher, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The files the stand-in received and confirmed (its side-door log), once `count` have arrived."""
+    deadline = time.monotonic() + timeout
+    found: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        found = launcher.stack.sandbox.events(kind="upload")
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{len(found)} of {count} uploads arrived: {found}")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    folder.mkdir(parents=True, exist_ok=True)
+    contents = {"minutes 2026-12.txt": b"Minutes\n" * 50, "diagram.png": bytes(range(256)) * 8}
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    return contents
+
+
+def _sent(files: list[dict[str, Any]]) -> dict[str, tuple[int, str]]:
+    return {f["name"]: (f["size"], f["sha256"]) for f in files}
+
+
+def test_several_files_chosen_in_the_picker_are_uploaded_whole(make_launcher, tmp_path):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+    contents = _files(tmp_path / "to send")
+
+    assert live.command("click", selector="#attach")["clicked"]
+    live.wait_facts(lambda f: live.command("workday").get("file_picker") is True, 20)
+    paths = [str(tmp_path / "to send" / name) for name in contents]
+    assert live.command("pick-files", paths=paths)["picked"]
+
+    expected = {name: (len(data), hashlib.sha256(data).hexdigest()) for name, data in contents.items()}
+    assert _sent(_uploads(launcher, 2)) == expected
+    assert live.command("facts")["state"] == "signed-in"
+    assert live.finish().returncode == 0
+
+
+def test_files_dropped_from_the_desktop_are_uploaded_whole(make_launcher, tmp_path):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+    contents = _files(tmp_path / "desktop")
+    paths = [str(tmp_path / "desktop" / name) for name in contents]
+
+    assert live.command("drop-files", selector="#drop-zone", paths=paths)["dropped"]
+    expected = {name: (len(data), hashlib.sha256(data).hexdigest()) for name, data in contents.items()}
+    assert _sent(_uploads(launcher, 2)) == expected
+
+    assert live.command("facts")["state"] == "signed-in"
+    assert live.finish().returncode == 0
+
+
+def test_an_image_pasted_from_the_clipboard_is_uploaded(make_launcher):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+    _js(live, "document.getElementById('composer').focus(); true")
+
+    assert live.command("copy-image")["copied"]
+    assert live.command("key", key="Ctrl+V")["sent"]
+
+    (upload,) = _uploads(launcher, 1)
+    assert upload["name"].startswith("Clipboard - ") and upload["name"].endswith(".png"), upload
+    assert upload["type"] == "image/png" and upload["size"] > 0
     assert live.finish().returncode == 0
 
 
