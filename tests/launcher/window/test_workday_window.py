@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.launcher.desktop.desktop_bus import NotificationServer
 from tests.support.launcher_runs import Launcher, LiveRun
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
@@ -67,6 +68,65 @@ def test_an_attachment_lands_in_the_downloads_folder_with_its_name_and_the_app_l
     assert (folder / "Quarterly report.txt").read_text(encoding="utf-8") == "an older copy"
     assert (folder / "meeting notes.txt").read_text(encoding="utf-8") == "notes from the page\n"  # a blob:
     assert live.command("facts")["state"] == "signed-in"  # the launcher is still running
+    assert live.finish().returncode == 0
+
+
+@pytest.fixture
+def notification_server():
+    """A real org.freedesktop.Notifications service on the test's session bus (records, can click)."""
+    service = NotificationServer()
+    yield service
+    service.close()
+
+
+def _text_viewer(data_home: Path) -> Path:
+    """The desktop's application for text files, as xdg-open finds it (a .desktop entry and the default
+    in mimeapps.list under XDG_DATA_HOME): it writes the files it is asked to open to a log."""
+    apps = data_home / "applications"
+    apps.mkdir(parents=True)
+    log = data_home / "opened.log"
+    viewer = data_home / "viewer.sh"
+    viewer.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    viewer.chmod(0o755)
+    (apps / "test-viewer.desktop").write_text(
+        f"[Desktop Entry]\nType=Application\nName=Viewer\nExec={viewer} %f\nMimeType=text/plain;\n",
+        encoding="utf-8",
+    )
+    (apps / "mimeapps.list").write_text(
+        "[Default Applications]\ntext/plain=test-viewer.desktop\n", encoding="utf-8"
+    )
+    return log
+
+
+def test_a_finished_download_is_notified_and_a_click_opens_the_file(
+    make_launcher, tmp_path, notification_server, monkeypatch
+):
+    folder = tmp_path / "downloads"
+    opened = _text_viewer(tmp_path / "xdg-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))  # the launcher's xdg-open reads it
+    launcher = make_launcher()
+    _configure(launcher, f'[downloads]\nfolder = "{folder}"')
+    live = _signed_in(launcher)
+
+    assert live.command("click", selector="#file-download")["clicked"]
+    (note,) = notification_server.wait_for(1)
+    saved = folder / "Quarterly report.txt"
+    assert note["summary"] == "Download complete"
+    assert note["body"] == "Quarterly report.txt — click to open it."
+    assert "default" in note["actions"]
+
+    live.wait_facts(lambda f: f["notifications_shown"] >= 1)  # the launcher holds the id the click names
+    notification_server.click(note["id"])
+    # xdg-open hands the file to the desktop's application for text: the path arrives as one argument.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not opened.exists():
+        time.sleep(0.2)
+    assert opened.read_text(encoding="utf-8").splitlines() == [str(saved)]
+    assert launcher.opened_in_browser() == []
+
+    live.command("click", selector="#file-cut")
+    failed = notification_server.wait_for(2)[1]
+    assert failed["summary"] == "Download failed" and failed["body"].startswith("cut.bin was not downloaded:")
     assert live.finish().returncode == 0
 
 
