@@ -250,11 +250,12 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
 
 @pytest.fixture
 def media_page():
-    """A page of another origin that asks for the microphone as soon as it loads (an embed in a chat)."""
+    """A page of another origin that asks for the microphone as soon as it loads (an embed in a chat, or
+    a video call): it shows the answer and posts it to its parent."""
     body = (
-        b"<html><body>embed<script>navigator.mediaDevices.getUserMedia({audio: true}).then("
-        b"function () { parent.postMessage('granted', '*'); },"
-        b"function (e) { parent.postMessage('denied:' + e.name, '*'); });</script></body></html>"
+        b"<html><body>asking<script>function said(r) { document.body.textContent = r;"
+        b" parent.postMessage(r, '*'); } navigator.mediaDevices.getUserMedia({audio: true}).then("
+        b"function () { said('granted'); }, function (e) { said('denied:' + e.name); });</script></body></html>"
     )
 
     class Handler(BaseHTTPRequestHandler):
@@ -288,6 +289,53 @@ def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher,
 
     assert _wait_media(live, "embed").startswith("denied:")
     assert live.command("workday")["dialogs"] == []
+    assert live.finish().returncode == 0
+
+
+def _call_link(live: LiveRun, url: str) -> None:
+    """A video-conference link in the chat, as Rocket.Chat's "Join" opens it: a new window."""
+    _js(
+        live,
+        f"var a = document.createElement('a'); a.id = 'call-link'; a.href = {url!r}; a.target = '_blank';"
+        " a.textContent = 'Join the call'; document.getElementById('workday').appendChild(a); true",
+    )
+    assert live.command("click", selector="#call-link")["clicked"]
+
+
+def test_a_call_on_a_configured_video_conference_server_opens_in_app_and_asks_for_the_microphone(
+    make_launcher, fake_media, media_page
+):
+    launcher = make_launcher()
+    _configure(launcher, f'[video_conference]\norigins = ["{media_page}"]')  # in_app is on by default
+    live = _signed_in(launcher)
+
+    _call_link(live, media_page + "/call")
+    facts = _workday(live, lambda f: f["popups"] and f["dialogs"])
+    assert facts["popups"][0]["url"] == media_page + "/call" and facts["popups"][0]["visible"]
+    assert facts["dialogs"][0]["text"] == f"{media_page} wants to use your microphone."
+    assert live.command("answer-dialog", name="launcher-permission-prompt", button="Allow")["clicked"]
+    deadline = time.monotonic() + 20
+    text = None
+    while time.monotonic() < deadline and text != "granted":
+        text = live.command("popup-text").get("text")
+        time.sleep(0.2)
+    assert text == "granted"  # the call page got the (fake) microphone
+    assert launcher.opened_in_browser() == []
+    assert live.command("close-popups")["closed"] == 1
+    assert live.finish().returncode == 0
+
+
+def test_with_in_app_calls_off_a_video_conference_link_goes_to_the_browser(make_launcher, media_page):
+    launcher = make_launcher()
+    _configure(launcher, f'[video_conference]\nin_app = false\norigins = ["{media_page}"]')
+    live = _signed_in(launcher)
+
+    _call_link(live, media_page + "/call")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not launcher.opened_in_browser():
+        time.sleep(0.2)
+    assert launcher.opened_in_browser() == [media_page + "/call"]
+    assert live.command("workday")["popups"] == []
     assert live.finish().returncode == 0
 
 
