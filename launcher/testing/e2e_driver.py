@@ -291,6 +291,8 @@ class E2EDriver:
             return {"typed": bool(engine.on_ui_thread(lambda: _type(native, str(command["text"]))))}
         if kind == "pick-files":  # a person choosing files in the launcher's picker
             return {"picked": bool(engine.on_ui_thread(lambda: _pick_files(engine, command["paths"])))}
+        if kind == "save-as":  # a person typing a name into the download's Save As dialog
+            return {"saved": bool(engine.on_ui_thread(lambda: _save_as(engine, str(command["name"]))))}
         if kind == "drop-files":  # files dragged from the desktop and dropped on an element
             return self._drop_files(native, engine, command)
         if kind == "copy-image":  # an image put on the clipboard (a screenshot tool would)
@@ -536,6 +538,19 @@ def _pick_files(engine: Any, paths: list[str]) -> bool:
         return False
     dialog.setDirectory(str(Path(paths[0]).parent))
     field.setText(" ".join(f'"{Path(p).name}"' for p in paths))
+    dialog.accept()
+    return True
+
+
+def _save_as(engine: Any, name: str) -> bool:
+    from qtpy.QtWidgets import QLineEdit
+
+    workday = getattr(engine, "workday", None)
+    dialog = workday.downloads.asking if workday is not None else None
+    field = dialog.findChild(QLineEdit, "fileNameEdit") if dialog is not None else None
+    if field is None:
+        return False
+    field.setText(name)
     dialog.accept()
     return True
 

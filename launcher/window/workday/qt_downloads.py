@@ -22,9 +22,10 @@ from qtpy.QtWidgets import QFileDialog
 from launcher.window.workday import downloads
 from launcher.window.workday.options import WorkdayOptions
 
-__all__ = ["Downloads"]
+__all__ = ["SAVE_DIALOG_NAME", "Downloads"]
 
 _log = logging.getLogger(__name__)
+SAVE_DIALOG_NAME = "launcher-save-dialog"
 _State = QWebEngineDownloadRequest.DownloadState
 _STATUS_KEEP_MS = 6000
 
@@ -38,6 +39,7 @@ class Downloads(QtCore.QObject):
         self._window = window  # the QMainWindow whose status bar shows progress (set when known)
         self._running: dict[int, tuple[Any, Path]] = {}
         self.finished: list[dict[str, Any]] = []  # what ended, for the e2e driver and the log
+        self.asking: QFileDialog | None = None  # the Save As dialog on screen (the e2e driver answers it)
 
     def set_window(self, window: Any) -> None:
         self._window = window
@@ -74,11 +76,23 @@ class Downloads(QtCore.QObject):
         self._status(f"Downloading {target.name}…")
 
     def _ask(self, folder: Path, name: str) -> Path | None:
+        """Save As, starting on the server's name in the downloads folder; None when cancelled."""
         suffix = downloads.extension_of(name)
-        filter_text = f"*{suffix} files (*{suffix});;All files (*)" if suffix else "All files (*)"
-        chosen, _ = QFileDialog.getSaveFileName(
-            self._window, "Save download", str(folder / name), filter_text
+        with contextlib.suppress(OSError):  # the dialog opens in the folder only if it exists
+            folder.mkdir(parents=True, exist_ok=True)
+        dialog = QFileDialog(self._window, "Save download", str(folder))
+        dialog.setObjectName(SAVE_DIALOG_NAME)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(
+            [f"*{suffix} files (*{suffix})", "All files (*)"] if suffix else ["All files (*)"]
         )
+        dialog.selectFile(name)
+        self.asking = dialog
+        try:
+            chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+        finally:
+            self.asking = None
+            dialog.deleteLater()
         if not chosen:
             return None
         path = Path(chosen)

@@ -127,6 +127,7 @@ class QtWorkday:
             "context_menu": entries(menu) if visible_menu else None,
             "dialogs": [_describe(d) for d in self.permissions.dialogs],
             "file_picker": self.files.open is not None,
+            "save_dialog": self.downloads.asking is not None,
             "downloads": list(self.downloads.finished),
             "popups": [
                 {"title": w.windowTitle(), "url": w.view.page().url().toString(), "visible": w.isVisible()}

@@ -130,6 +130,23 @@ def test_a_finished_download_is_notified_and_a_click_opens_the_file(
     assert live.finish().returncode == 0
 
 
+def test_with_downloads_ask_a_save_as_dialog_keeps_the_extension_of_a_typed_name(make_launcher, tmp_path):
+    folder = tmp_path / "downloads"
+    launcher = make_launcher()
+    _configure(launcher, f'[downloads]\nfolder = "{folder}"\nask = true')
+    live = _signed_in(launcher)
+
+    assert live.command("click", selector="#file-download")["clicked"]
+    _workday(live, lambda f: f["save_dialog"])
+    assert live.command("save-as", name="report for Bob")["saved"]  # typed without ".txt"
+    facts = _workday(live, lambda f: len(f["downloads"]) == 1)
+
+    saved = folder / "report for Bob.txt"
+    assert facts["downloads"][0] == {"name": saved.name, "path": str(saved), "ok": True}
+    assert saved.read_bytes().startswith(b"Quarterly report")
+    assert live.finish().returncode == 0
+
+
 def test_a_download_cut_half_way_leaves_no_partial_file(make_launcher, tmp_path):
     folder = tmp_path / "downloads"
     launcher = make_launcher()
