@@ -45,7 +45,7 @@ class PageHooks:
     wake_marker: str
     bridge_call: Callable[[Any, str, Any, str], None]
     #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
-    workday: WorkdayOptions | None = None
+    workday: WorkdayOptions
 
 
 class Engine(ABC):

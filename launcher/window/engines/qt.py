@@ -84,10 +84,9 @@ class QtEngine(Engine):
         self.hooks = hooks
         private_dir(storage_dir)
         _qt._profile_storage_path = str(storage_dir)  # read when the window's profile is created
-        if hooks.workday is not None:
-            from launcher.window.workday.qt_workday import QtWorkday
+        from launcher.window.workday.qt_workday import QtWorkday
 
-            self.workday = QtWorkday(hooks.workday, storage_dir)
+        self.workday = QtWorkday(hooks.workday, storage_dir)
         qt_page.install(hooks, self._page_created, self.workday)
 
     def _page_created(self, page: GuardedPage) -> None:

@@ -40,11 +40,11 @@ _workday: Any = None  # workday.qt_workday.QtWorkday: downloads, permissions, me
 _FAKE_MEDIA_UI = "--use-fake-ui-for-media-stream"
 
 
-def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], workday: Any = None) -> None:
+def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], workday: Any) -> None:
     """Make pywebview build `GuardedPage`, inject `window.pywebview` only into local pages, and let
     the bridge answer only while one shows. `on_created` receives the window's page once it exists.
 
-    With `workday`, the launcher also takes over what pywebview's Qt window does its own way: downloads
+    `workday` (a QtWorkday) takes over what pywebview's Qt window does its own way: downloads
     (its handler calls a Qt 5 API and aborts the process), the right-click menu (none outside debug),
     and the microphone and camera (it grants them to every origin and adds Chromium's flag that
     accepts every media request without asking)."""
@@ -52,11 +52,10 @@ def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], workday
     _hooks, _on_created, _page, _workday = hooks, on_created, None, workday
     _qt.BrowserView.WebPage = GuardedPage
     _qt.BrowserView._set_js_api = _set_js_api_on_local_pages
-    if workday is not None:
-        _qt.BrowserView.on_download_requested = _leave_downloads_to_the_launcher
-        _qt.BrowserView.WebView.contextMenuEvent = _context_menu_event
-        if not hasattr(_qt.environ_append, "__wrapped__"):
-            _qt.environ_append = _without_fake_media_ui(_qt.environ_append)
+    _qt.BrowserView.on_download_requested = _leave_downloads_to_the_launcher
+    _qt.BrowserView.WebView.contextMenuEvent = _context_menu_event
+    if not hasattr(_qt.environ_append, "__wrapped__"):
+        _qt.environ_append = _without_fake_media_ui(_qt.environ_append)
     if not hasattr(_util.load_js_files, "__wrapped__"):
         guarded = _guard_pywebview_scripts(_util.load_js_files)
         guarded.__wrapped__ = _util.load_js_files  # type: ignore[attr-defined]
@@ -92,7 +91,7 @@ class GuardedPage(_PywebviewPage):
         _page = self
         if _on_created is not None:
             _on_created(self)
-        if _workday is not None and profile is not None:
+        if profile is not None:
             _workday.attach(self, profile)
         set_document_script(self, hooks.cover_source)
         if hooks.desktop_source:
@@ -171,27 +170,21 @@ class GuardedPage(_PywebviewPage):
     def onFeaturePermissionRequested(self, url: Any, feature: Any) -> None:
         """pywebview grants the microphone and camera here to any origin; Qt's newer permissionRequested
         signal goes to the launcher's prompts instead (workday/qt_permissions.py), so this does nothing."""
-        if _workday is None:
-            super().onFeaturePermissionRequested(url, feature)
 
     def chooseFiles(self, mode: Any, old_files: list[str], accepted_mime_types: list[str]) -> list[str]:
         """Rocket.Chat's "Upload file": the launcher's picker (several files, the last folder used)."""
-        if self._hooks is None or _workday is None:
+        if self._hooks is None:
             return super().chooseFiles(mode, old_files, accepted_mime_types)
         return _workday.choose_files(mode, list(old_files))
 
     def createWindow(self, window_type: Any) -> QWebEnginePage:
         """Pop-ups (target=_blank, window.open): Rocket.Chat's own and configured video calls open in an
-        in-app window (workday/qt_popups.py); without that, every URL goes to the system browser."""
+        in-app window, everything else in the system browser (workday/qt_popups.py)."""
         if self._hooks is None:
             return super().createWindow(window_type)
-        if _workday is not None:
-            popup = _workday.create_popup(self.profile())
-            self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [popup]
-            return popup
-        catcher = _PopupCatcher(self.profile(), self._hooks)
-        self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [catcher]
-        return catcher
+        popup = _workday.create_popup(self.profile())
+        self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [popup]
+        return popup
 
     def _load_finished(self, ok: bool) -> None:
         pending = self._pending
@@ -208,28 +201,6 @@ class GuardedPage(_PywebviewPage):
         if self._hooks is not None:
             _log.warning("the web page process ended (status %s, code %s)", status, exit_code)
             self._hooks.on_load_finished(self.url().toString(), False)
-
-
-class _PopupCatcher(QWebEnginePage):
-    """Receives a pop-up's first navigation, passes http(s) URLs to the system browser, loads nothing."""
-
-    def __init__(self, profile: Any, hooks: PageHooks) -> None:
-        super().__init__(profile)
-        self._hooks = hooks
-        self.done = False
-
-    def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
-        if not self.done:
-            self.done = True
-            target = url.toString()
-            if navigation.classify(target, self._hooks.rc_origin) in ("external", "rocketchat"):
-                self._hooks.on_external(target)
-            else:
-                _log.info("blocked a pop-up to a %s URL", url.scheme() or "scheme-less")
-            # Its one job is done: a catcher left alive is a page that keeps running script (the
-            # opener holds its window and can write into it). Deferred: Qt is inside its call here.
-            self.deleteLater()
-        return False
 
 
 def set_document_script(page: QWebEnginePage, source: str, name: str = _SCRIPT_NAME) -> None:
