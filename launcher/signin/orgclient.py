@@ -26,6 +26,10 @@ __all__ = ["SERVER", "OrganizationClient"]
 log = logging.getLogger(__name__)
 
 SERVER = "the organization sign-in service"
+# 403 answers that refuse the account, not the password (the reference token service's directory: the
+# employee is outside the group allowed to chat, or the username matches several entries): the stored
+# password stays, since IT fixing the account makes the next start work.
+_REFUSED_ACCOUNT = ("not_permitted", "ambiguous_account")
 
 
 class OrganizationClient:
@@ -45,6 +49,16 @@ class OrganizationClient:
         cookies = {name: value for name, value in response.cookies.items()}
         self._client.cookies.clear()  # the session is carried explicitly, never by the shared jar
         document = json_object(response, server=SERVER)
+        if response.status_code == 403 and document.get("error") in _REFUSED_ACCOUNT:
+            # The password was right (or never the question): the organization will not admit this account.
+            detail = server_message(document)
+            raise UnexpectedResponse(
+                f"{capitalized(SERVER)} at {host_of(api.login_url)} does not let this account use Rocket.Chat"
+                f"{f' ({detail})' if detail else ''}; ask IT for access.",
+                server=SERVER,
+                url=api.login_url,
+                kind="not-permitted",
+            )
         if response.status_code in (401, 403):
             raise InvalidCredentials(
                 "Your organization rejected the username or password; check them and try again."

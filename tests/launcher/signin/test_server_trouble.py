@@ -254,3 +254,52 @@ def test_an_organization_that_reissues_a_rejected_token_is_a_clear_retryable_fai
     )
     assert_login_kept(store)
     assert keyring_entry(store, "rocketchat-token") is None
+
+
+def test_an_employee_outside_the_chat_group_is_told_so_and_keeps_the_stored_login(
+    rc, store, settings_for, client_for, serve
+):
+    """The token service's directory knows the person and the password, but not as a chat user (403
+    not_permitted): that is not a wrong password, so nothing stored is forgotten."""
+
+    async def service(request: Request) -> Response:
+        body = {
+            "error": "not_permitted",
+            "message": "alice is not a member of the group allowed to use chat; ask IT.",
+        }
+        return JSONResponse(body, status_code=403)
+
+    url = serve(service)
+    settings = settings_for(rc.url, url)
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert outcome.message == (
+        f"The organization sign-in service at {url.removeprefix('http://')} does not let this account use "
+        "Rocket.Chat (alice is not a member of the group allowed to use chat; ask IT.); ask IT for access."
+    )
+    assert_login_kept(store)
+
+
+def test_an_unreachable_employee_directory_is_a_retry_later_and_keeps_the_stored_login(
+    rc, store, settings_for, client_for, serve
+):
+    async def service(request: Request) -> Response:
+        body = {
+            "error": "directory_unavailable",
+            "message": "The employee directory cannot be reached right now; try again in a minute.",
+        }
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
+
+    url = serve(service)
+    settings = settings_for(rc.url, url)
+    stored_alice(store)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, Failed)
+    assert "The employee directory cannot be reached right now" in outcome.message
+    assert outcome.message.endswith("try again later, or ask IT if it persists.")
+    assert_login_kept(store)
