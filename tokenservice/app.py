@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from .bodies import BodyError, read_json
 from .config import TokenServiceConfig
 from .cors import CorsPolicy
-from .directory import Employee
+from .directory import AmbiguousEmployee, DirectoryUnavailable, Employee, EmployeeRefused
 from .origins import cookie_use_allowed
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, Session, SessionError, SessionStore
@@ -86,6 +86,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await service.rc.aclose()
+        await config.directory.aclose()
 
     routes = [
         Route("/api/login", _login, methods=["POST"]),
@@ -152,6 +153,17 @@ async def _login(request: Request) -> Response:
         return _error(400, "invalid_request", "The username or password is not valid text.")
     try:
         employee = await service.config.directory.authenticate(username, password)
+    except DirectoryUnavailable as exc:
+        service.throttle.release(attempt)  # the directory's fault, not a guess: nothing is counted
+        log.warning("login not checked user=%s client=%s: %s", _loggable(username), address, exc)
+        return _directory_unavailable()
+    except AmbiguousEmployee as exc:
+        service.throttle.failed(attempt)  # no password was checked: it must not become a free probe
+        return _error(403, exc.code, _sentence(str(exc)))
+    except EmployeeRefused as exc:
+        service.throttle.release(attempt)  # the password was right; the person is just not allowed in
+        log.info("login refused user=%s client=%s: %s", _loggable(username), address, exc.code)
+        return _error(403, exc.code, _sentence(str(exc)))
     except BaseException:
         service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
         raise
@@ -231,6 +243,8 @@ async def _rocketchat_token(request: Request) -> Response:
         employee = await _employee(service, token)
     except SessionError as exc:
         return _error(401, exc.code, _sentence(str(exc)))
+    except DirectoryUnavailable:
+        return _directory_unavailable()
     await _added_latency(service)
     # ?revalidate=1: the launcher saw Rocket.Chat refuse the token it got before; it must not get it again.
     rejected = request.query_params.get("revalidate") in ("1", "true")
@@ -262,6 +276,8 @@ async def _iframe_auth(request: Request) -> Response:
     except SessionError:
         message = "No valid token-service session in this browser; sign in on the login page."
         return cors.decorate(request, _error(401, "invalid_session", message))
+    except DirectoryUnavailable:
+        return cors.decorate(request, _directory_unavailable())
     await _added_latency(service)
     try:
         # The web client cannot tell us it was refused, so a cached token is confirmed with Rocket.Chat first.
@@ -280,6 +296,13 @@ async def _employee(service: _Service, token: str | None) -> Employee:
         service.sessions.end(token)
         raise InvalidSession("you are no longer in the employee directory")
     return employee
+
+
+def _directory_unavailable() -> JSONResponse:
+    message = "The employee directory cannot be reached right now; try again in a minute."
+    response = _error(503, DirectoryUnavailable.code, message)
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _rocketchat_failed(exc: RocketChatError, employee: Employee) -> Response:

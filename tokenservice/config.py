@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .directory import DirectoryError, EmployeeDirectory, UsersFileDirectory
+from .ldap_directory import LdapDirectory, LdapSettings
 from .rocketchat import ServiceAccount
 from .throttle import ThrottleSettings
 
@@ -133,16 +134,7 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
     cookie = top.table("cookie")
     throttle = top.table("throttle")
 
-    kind = directory.get("kind", str, "users-file")
-    if kind != "users-file":
-        raise ConfigError(f"directory.kind {kind!r} is not supported; use 'users-file'")
-    users_path = directory.get("path", str)
-    if users_path is None:
-        raise ConfigError("directory.path is missing: name the users file (see hash-password)")
-    try:
-        employees = UsersFileDirectory(base / users_path)
-    except DirectoryError as exc:
-        raise ConfigError(str(exc)) from exc
+    employees = _directory(directory, base, env)
 
     try:
         service_account = ServiceAccount(
@@ -197,6 +189,48 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
     for table in (top, server, rc, account, directory, sessions, cookie, throttle):
         table.check_unknown()
     return config
+
+
+def _directory(table: _Table, base: Path, env: dict[str, str]) -> EmployeeDirectory:
+    """The users file (the default) or LDAP / Active Directory, from the [directory] table."""
+    kind = table.get("kind", str, "users-file")
+    try:
+        if kind == "users-file":
+            users_path = table.get("path", str)
+            if users_path is None:
+                raise ConfigError("directory.path is missing: name the users file (see hash-password)")
+            return UsersFileDirectory(base / users_path)
+        if kind == "ldap":
+            return LdapDirectory(_ldap_settings(table, base, env))
+    except DirectoryError as exc:
+        raise ConfigError(str(exc)) from exc
+    raise ConfigError(f"directory.kind {kind!r} is not supported; use 'users-file' or 'ldap'")
+
+
+def _ldap_settings(table: _Table, base: Path, env: dict[str, str]) -> LdapSettings:
+    ca_file = table.get("ca_file", str)
+    group_dn = table.get("group_dn", str)
+    password = table.secret("bind_password", base, env)
+    if password is None:
+        raise ConfigError("directory.bind_password_file or directory.bind_password_env is missing")
+    return LdapSettings(
+        url=table.require("url", str),
+        base_dn=table.require("base_dn", str),
+        bind_dn=table.require("bind_dn", str),
+        bind_password=password,
+        user_filter=table.get("user_filter", str, "(uid={username})"),
+        username_attribute=table.get("username_attribute", str, "uid"),
+        name_attribute=table.get("name_attribute", str, "displayName"),
+        email_attribute=table.get("email_attribute", str, "mail"),
+        group_dn=group_dn or None,
+        group_member_attribute=table.get("group_member_attribute", str, "member"),
+        start_tls=table.get("start_tls", bool, False),
+        ca_file=base / ca_file if ca_file else None,
+        connect_timeout=float(table.get("connect_timeout", (int, float), 5.0)),
+        timeout=float(table.get("timeout", (int, float), 10.0)),
+        pool_size=table.get("pool_size", int, 4),
+        lookup_cache_seconds=float(table.get("lookup_cache_seconds", (int, float), 60.0)),
+    )
 
 
 def _optional_float(value: float | None) -> float | None:

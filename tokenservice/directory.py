@@ -18,7 +18,16 @@ from typing import Protocol, runtime_checkable
 
 from .passwords import PasswordHashError, hash_password, verify_password
 
-__all__ = ["DirectoryError", "Employee", "EmployeeDirectory", "UsersFileDirectory"]
+__all__ = [
+    "AmbiguousEmployee",
+    "DirectoryError",
+    "DirectoryUnavailable",
+    "Employee",
+    "EmployeeDirectory",
+    "EmployeeRefused",
+    "NotPermitted",
+    "UsersFileDirectory",
+]
 
 log = logging.getLogger("tokenservice.directory")
 
@@ -37,16 +46,53 @@ class EmployeeDirectory(Protocol):
     """Checks passwords and answers who someone is. Implementations must not log passwords."""
 
     async def authenticate(self, username: str, password: str) -> Employee | None:
-        """The employee if `password` is right for `username`, else None (unknown user or wrong password)."""
+        """The employee if `password` is right for `username`, else None (unknown user or wrong password).
+
+        Raises DirectoryUnavailable when the directory cannot answer, EmployeeRefused when it will not admit
+        someone whose password it cannot or need not check against one entry."""
         ...
 
     async def lookup(self, username: str) -> Employee | None:
         """The employee if `username` is (still) in the directory; lets a removed employee lose access."""
         ...
 
+    async def check(self) -> None:
+        """Raise DirectoryUnavailable unless the directory answers now (for /readyz)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and threads."""
+        ...
+
 
 class DirectoryError(Exception):
-    """The directory cannot be used as configured (unreadable or invalid users file)."""
+    """The directory cannot be used as configured (unreadable or invalid users file, bad LDAP settings)."""
+
+
+class DirectoryUnavailable(Exception):
+    """The directory cannot be reached or is failing now (HTTP 503); never a wrong password.
+
+    Messages name the server and what failed, never a password."""
+
+    code = "directory_unavailable"
+
+
+class EmployeeRefused(Exception):
+    """The directory knows the person but will not let them in (HTTP 403), distinct from a wrong password."""
+
+    code = "not_permitted"
+
+
+class NotPermitted(EmployeeRefused):
+    """The password is right but the employee is not in the group that may use chat."""
+
+    code = "not_permitted"
+
+
+class AmbiguousEmployee(EmployeeRefused):
+    """More than one directory entry matches the username; the service never picks one."""
+
+    code = "ambiguous_account"
 
 
 @dataclass(frozen=True)
@@ -83,6 +129,12 @@ class UsersFileDirectory:
         self._reload()
         entry = self._entries.get(username.casefold())
         return entry.employee if entry else None
+
+    async def check(self) -> None:
+        self._reload()
+
+    async def aclose(self) -> None:
+        return None
 
     def _authenticate(self, username: str, password: str) -> Employee | None:
         self._reload()

@@ -147,6 +147,9 @@ class SlapdServer:
                     f"pidfile {self.directory}/slapd.pid",
                     "modulepath /usr/lib/ldap",
                     "moduleload back_mdb",
+                    # Like many Active Directory and older LDAP servers: a DN with an empty password is an
+                    # "unauthenticated bind" that succeeds, so the service must refuse empty passwords itself.
+                    "allow bind_anon_dn",
                     f"TLSCACertificateFile {self.tls.ca_file}",
                     f"TLSCertificateFile {self.tls.cert_file}",
                     f"TLSCertificateKeyFile {self.tls.key_file}",

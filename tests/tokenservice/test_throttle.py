@@ -31,6 +31,12 @@ class SlowDirectory:
     async def lookup(self, username: str) -> Employee | None:
         return await self._inner.lookup(username)
 
+    async def check(self) -> None:
+        await self._inner.check()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
 
 async def _guesses(url: str, wrong: int, right_password: str) -> tuple[list[int], int]:
     """`wrong` concurrent wrong guesses for alice, then (while they are still checked) the right one."""
