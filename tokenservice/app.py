@@ -31,8 +31,10 @@ from .cors import CorsPolicy
 from .directory import AmbiguousEmployee, DirectoryUnavailable, Employee, EmployeeRefused
 from .origins import cookie_use_allowed
 from .rocketchat import RocketChatAdmin, RocketChatError
-from .sessions import InvalidSession, Session, SessionError, SessionStore
+from .sessions import InvalidSession, RedisSessionStore, Session, SessionError, Sessions, SessionStore
+from .state import StateUnavailable, guard, open_redis
 from .throttle import LoginThrottle, Throttled
+from .token_cache import RedisTokenCache
 from .tokens import TokenBroker
 
 __all__ = ["create_app"]
@@ -54,7 +56,22 @@ class _Service:
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self.config = config
-        self.sessions = SessionStore(config.session_lifetime, clock=clock)
+        self.redis = None
+        self.sessions: Sessions
+        cache = None
+        if config.redis_url:
+            # Shared by several processes: wall-clock time, since each process's monotonic clock differs.
+            clock = time.time
+            self.redis = open_redis(
+                config.redis_url,
+                password=config.redis_password,
+                timeout=config.redis_timeout,
+                ca_file=config.redis_ca_file,
+            )
+            self.sessions = RedisSessionStore(self.redis, config.session_lifetime)
+            cache = RedisTokenCache(self.redis)
+        else:
+            self.sessions = SessionStore(config.session_lifetime, clock=clock)
         self.throttle = LoginThrottle(config.throttle, clock=clock)
         self.rc = RocketChatAdmin(
             config.rocketchat_url,
@@ -68,6 +85,7 @@ class _Service:
             reuse_margin=config.token_reuse_margin,
             revalidate_after=config.token_revalidate_after,
             clock=clock,
+            cache=cache,
         )
         self.cors = CorsPolicy(config.rocketchat_origin or "")
         self.login_page = _login_page(config.rocketchat_origin or "")
@@ -87,6 +105,8 @@ def create_app(
         yield
         await service.rc.aclose()
         await config.directory.aclose()
+        if service.redis is not None:
+            await service.redis.aclose()
 
     routes = [
         Route("/api/login", _login, methods=["POST"]),
@@ -95,12 +115,17 @@ def create_app(
         Route("/api/rocketchat/iframe-auth", _iframe_auth, methods=["GET", "POST", "OPTIONS"]),
         Route("/login", _login_page_route, methods=["GET"]),
         Route("/healthz", _healthz, methods=["GET"]),
+        Route("/readyz", _readyz, methods=["GET"]),
         Mount("/static", app=StaticFiles(packages=[("tokenservice", "static")]), name="static"),
     ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            StateUnavailable: _state_unavailable,
+            Exception: _internal_error,
+        },
     )
     # No slash redirects: Starlette builds their Location from the request's Host header, so a forged
     # `Host: evil.example` on `/login/` would send the browser to evil.example (security item L6).
@@ -173,7 +198,7 @@ async def _login(request: Request) -> Response:
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
     service.throttle.succeeded(attempt)
-    token, _session = service.sessions.create(employee)
+    token, _session = await service.sessions.create(employee)
     log.info("login ok user=%s client=%s", employee.username, address)
     response = JSONResponse(
         {
@@ -209,7 +234,7 @@ async def _logout(request: Request) -> Response:
             )
             message = "The session cookie may only be used from this service's own pages."
             return _error(403, "origin_not_allowed", message)
-    service.sessions.end(token)
+    await service.sessions.end(token)
     response = JSONResponse({"ok": True}, headers=_NO_STORE)
     cookie = service.config.cookie
     response.delete_cookie(
@@ -290,10 +315,10 @@ async def _iframe_auth(request: Request) -> Response:
 
 
 async def _employee(service: _Service, token: str | None) -> Employee:
-    session: Session = service.sessions.get(token)
+    session: Session = await service.sessions.get(token)
     employee = await service.config.directory.lookup(session.employee.username)
     if employee is None:
-        service.sessions.end(token)
+        await service.sessions.end(token)
         raise InvalidSession("you are no longer in the employee directory")
     return employee
 
@@ -335,7 +360,29 @@ async def _login_page_route(request: Request) -> Response:
 
 
 async def _healthz(request: Request) -> Response:
+    """Liveness: the process answers. Says nothing about the directory, Redis or Rocket.Chat (see /readyz)."""
     return JSONResponse({"ok": True})
+
+
+async def _readyz(request: Request) -> Response:
+    """Readiness: 200 only while the directory and the shared state answer, so a load balancer sends
+    sign-ins elsewhere (or nowhere) instead of to an instance that can only answer 503."""
+    service = _service(request)
+    checks: dict[str, str] = {}
+    try:
+        await service.config.directory.check()
+        checks["directory"] = "ok"
+    except DirectoryUnavailable as exc:
+        checks["directory"] = _sentence(str(exc))
+    if service.redis is not None:
+        try:
+            async with guard(service.redis, "the readiness check"):
+                await service.redis.ping()
+            checks["state"] = "ok"
+        except StateUnavailable as exc:
+            checks["state"] = _sentence(str(exc))
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503, headers=_NO_STORE)
 
 
 def _login_page(rocketchat_origin: str) -> str:
@@ -394,6 +441,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         codes.get(exc.status_code, "http_error"),
         message.get(exc.status_code, str(exc.detail)),
     )
+
+
+async def _state_unavailable(request: Request, exc: Exception) -> Response:
+    message = "The token service's shared state (Redis) cannot be reached right now; try again in a minute."
+    response = _error(503, StateUnavailable.code, message)
+    response.headers["Retry-After"] = "10"
+    return response
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .directory import DirectoryError, EmployeeDirectory, UsersFileDirectory
 from .ldap_directory import LdapDirectory, LdapSettings
 from .rocketchat import ServiceAccount
+from .state import check_redis_url
 from .throttle import ThrottleSettings
 
 __all__ = ["ConfigError", "CookieSettings", "ServiceAccount", "TokenServiceConfig", "load_config"]
@@ -80,8 +81,18 @@ class TokenServiceConfig:
     keep_alive_timeout: float = 5.0
     limit_concurrency: int = 500
     graceful_shutdown_timeout: float = 10.0
+    # Shared state for several instances (sessions, token cache, single-flight locks); None: this process.
+    redis_url: str | None = field(default=None, repr=False)
+    redis_password: str | None = field(default=None, repr=False)
+    redis_ca_file: str | None = None
+    redis_timeout: float = 2.0
 
     def __post_init__(self) -> None:
+        if self.redis_url is not None:
+            try:
+                check_redis_url(self.redis_url)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
         self.rocketchat_url = _http_url(self.rocketchat_url, "rocketchat.url").rstrip("/")
         self.rocketchat_origin = _origin(self.rocketchat_origin or self.rocketchat_url, "rocketchat.origin")
         for name in (
@@ -133,6 +144,7 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
     sessions = top.table("sessions")
     cookie = top.table("cookie")
     throttle = top.table("throttle")
+    state = top.table("state")
 
     employees = _directory(directory, base, env)
 
@@ -185,8 +197,16 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
         keep_alive_timeout=float(server.get("keep_alive_timeout", (int, float), 5.0)),
         limit_concurrency=server.get("limit_concurrency", int, 500),
         graceful_shutdown_timeout=float(server.get("graceful_shutdown_timeout", (int, float), 10.0)),
+        redis_url=state.get("redis_url", str),
+        redis_password=state.secret("redis_password", base, env),
+        redis_ca_file=str(base / ca) if (ca := state.get("redis_ca_file", str)) else None,
+        redis_timeout=float(state.get("timeout", (int, float), 2.0)),
     )
-    for table in (top, server, rc, account, directory, sessions, cookie, throttle):
+    if config.redis_url and urlsplit(config.redis_url).password:
+        raise ConfigError(
+            "state.redis_url must not carry the password; use state.redis_password_file or redis_password_env"
+        )
+    for table in (top, server, rc, account, directory, sessions, cookie, throttle, state):
         table.check_unknown()
     return config
 

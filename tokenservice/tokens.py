@@ -8,12 +8,12 @@ checked before every hand-out (a check vouches for `CONFIRM_WINDOW` seconds), an
 Rocket.Chat refused its token has the cached one dropped: `/api/v1/me` does not notice an expired token.
 
 All work for one username runs under a per-username lock (single flight): fifty first-time requests for a
-new employee create one Rocket.Chat user and mint one token that all fifty receive.
+new employee create one Rocket.Chat user and mint one token that all fifty receive. The cache and the lock
+live in a `TokenCache`: this process's memory, or Redis when several instances share the work.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from . import audit
 from .directory import Employee
 from .rocketchat import LoginToken, RocketChatAdmin, RocketChatRefused, UserUnavailable
+from .token_cache import CachedToken, MemoryTokenCache, TokenCache
 
 __all__ = ["CONFIRM_WINDOW", "IssuedToken", "TokenBroker"]
 
@@ -46,12 +47,7 @@ class IssuedToken:
     expires_at: datetime
 
 
-@dataclass
-class _Cached:
-    token: LoginToken
-    minted_at: float
-    checked_at: float
-    minted_wall: float
+_Cached = CachedToken
 
 
 class TokenBroker:
@@ -64,14 +60,13 @@ class TokenBroker:
         reuse_margin: float = 86400.0,
         revalidate_after: float | None = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        cache: TokenCache | None = None,
     ) -> None:
         self._rc = rc
         self._margin = reuse_margin
         self._revalidate_after = revalidate_after
         self._clock = clock
-        self._cache: dict[str, _Cached] = {}
-        # One lock per employee who ever asked; bounded by the size of the directory.
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: TokenCache = cache if cache is not None else MemoryTokenCache()
 
     async def token_for(
         self,
@@ -90,42 +85,48 @@ class TokenBroker:
         once Rocket.Chat has accepted it within the last `CONFIRM_WINDOW` seconds (the iframe flow)."""
         key = employee.username.casefold()
         if rejected:
-            self._drop_rejected(employee.username)  # before any await: nobody gets it from here on
+            # In memory this runs before any await, so nobody gets the token from here on.
+            await self._drop_rejected(employee.username)
         lifetime = await self._rc.login_expiration()
-        cached = self._cache.get(key)
+        cached = await self._cache.get(key)
         if cached and self._fresh(cached, lifetime) and not self._due_for_check(cached, confirm):
             return self._issue(employee, cached, lifetime, flow, "reused", client)
 
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._cache.lock(key):
             # Anything cached now was stored after a rejected token was dropped, so it is a newer one.
-            cached = self._cache.get(key)
-            if cached and await self._usable(employee, cached, lifetime, confirm):
+            cached = await self._cache.get(key)
+            if cached and await self._usable(key, employee, cached, lifetime, confirm):
                 return self._issue(employee, cached, lifetime, flow, "reused", client)
-            self._cache.pop(key, None)
+            await self._cache.drop(key)
             token, source, minted_at, minted_wall = await self._mint(employee)
             cached = _Cached(token=token, minted_at=minted_at, checked_at=minted_at, minted_wall=minted_wall)
-            self._cache[key] = cached
+            await self._cache.put(key, cached, lifetime)
             return self._issue(employee, cached, lifetime, flow, source, client)
 
-    def forget(self, username: str) -> bool:
+    async def forget(self, username: str) -> bool:
         """Drop the cached token, e.g. after a client reports Rocket.Chat rejected it; True if there was one."""
-        return self._cache.pop(username.casefold(), None) is not None
+        return await self._cache.drop(username.casefold())
 
-    def _drop_rejected(self, username: str) -> None:
+    async def _drop_rejected(self, username: str) -> None:
         """Forget a token a client saw refused, and say so: a burst of these is worth an operator's look."""
-        if self.forget(username):
+        if await self.forget(username):
             log.info("a client reported Rocket.Chat refused the token of %s; it is dropped", username)
 
-    async def _usable(self, employee: Employee, cached: _Cached, lifetime: float, confirm: bool) -> bool:
+    async def _usable(
+        self, key: str, employee: Employee, cached: _Cached, lifetime: float, confirm: bool
+    ) -> bool:
         """Whether a cached token may be handed out, asking Rocket.Chat first when a check is due."""
         if not self._fresh(cached, lifetime):
             return False
-        return not self._due_for_check(cached, confirm) or await self._still_accepted(employee, cached)
+        if not self._due_for_check(cached, confirm):
+            return True
+        return await self._still_accepted(key, employee, cached, lifetime)
 
-    async def _still_accepted(self, employee: Employee, cached: _Cached) -> bool:
+    async def _still_accepted(self, key: str, employee: Employee, cached: _Cached, lifetime: float) -> bool:
         """Ask Rocket.Chat about a cached token; remembers a yes so that it can vouch for a while."""
         if await self._rc.token_accepted(cached.token.user_id, cached.token.auth_token):
             cached.checked_at = self._clock()
+            await self._cache.put(key, cached, cached.minted_at + lifetime - self._clock())
             return True
         log.info("Rocket.Chat no longer accepts the cached token of %s; minting a new one", employee.username)
         return False
