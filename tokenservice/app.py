@@ -30,10 +30,11 @@ from .config import TokenServiceConfig
 from .cors import CorsPolicy
 from .directory import AmbiguousEmployee, DirectoryUnavailable, Employee, EmployeeRefused
 from .origins import cookie_use_allowed
+from .redis_throttle import RedisLoginThrottle
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, RedisSessionStore, Session, SessionError, Sessions, SessionStore
 from .state import StateUnavailable, guard, open_redis
-from .throttle import LoginThrottle, Throttled
+from .throttle import LoginThrottle, Throttle, Throttled
 from .token_cache import RedisTokenCache
 from .tokens import TokenBroker
 
@@ -72,7 +73,11 @@ class _Service:
             cache = RedisTokenCache(self.redis)
         else:
             self.sessions = SessionStore(config.session_lifetime, clock=clock)
-        self.throttle = LoginThrottle(config.throttle, clock=clock)
+        self.throttle: Throttle
+        if self.redis is not None:
+            self.throttle = RedisLoginThrottle(self.redis, config.throttle)
+        else:
+            self.throttle = LoginThrottle(config.throttle, clock=clock)
         self.rc = RocketChatAdmin(
             config.rocketchat_url,
             config.service_account,
@@ -173,31 +178,31 @@ async def _login(request: Request) -> Response:
 
     if not (_encodable(username) and _encodable(password)):
         # JSON can carry lone surrogates (an escaped \ud800) that have no UTF-8 form; still a guess.
-        service.throttle.failed(attempt)
+        await service.throttle.failed(attempt)
         log.info("login refused user=%s client=%s: not valid text", _loggable(username), address)
         return _error(400, "invalid_request", "The username or password is not valid text.")
     try:
         employee = await service.config.directory.authenticate(username, password)
     except DirectoryUnavailable as exc:
-        service.throttle.release(attempt)  # the directory's fault, not a guess: nothing is counted
+        await service.throttle.release(attempt)  # the directory's fault, not a guess: nothing is counted
         log.warning("login not checked user=%s client=%s: %s", _loggable(username), address, exc)
         return _directory_unavailable()
     except AmbiguousEmployee as exc:
-        service.throttle.failed(attempt)  # no password was checked: it must not become a free probe
+        await service.throttle.failed(attempt)  # no password was checked: it must not become a free probe
         return _error(403, exc.code, _sentence(str(exc)))
     except EmployeeRefused as exc:
-        service.throttle.release(attempt)  # the password was right; the person is just not allowed in
+        await service.throttle.release(attempt)  # the password was right; the person is just not allowed in
         log.info("login refused user=%s client=%s: %s", _loggable(username), address, exc.code)
         return _error(403, exc.code, _sentence(str(exc)))
     except BaseException:
-        service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
+        await service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
         raise
     if employee is None:
-        service.throttle.failed(attempt)
+        await service.throttle.failed(attempt)
         log.info("login failed user=%s client=%s", _loggable(username), address)
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
-    service.throttle.succeeded(attempt)
+    await service.throttle.succeeded(attempt)
     token, _session = await service.sessions.create(employee)
     log.info("login ok user=%s client=%s", employee.username, address)
     response = JSONResponse(

@@ -21,10 +21,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .known_addresses import KnownAddresses
 
-__all__ = ["Attempt", "LoginThrottle", "ThrottleSettings", "Throttled"]
+__all__ = ["Attempt", "LoginThrottle", "Throttle", "ThrottleSettings", "Throttled"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,28 @@ class _Window:
     pending: int = 0
 
 
+class Throttle(Protocol):
+    """What the login endpoint needs; `LoginThrottle` (this process) or `RedisLoginThrottle` (shared)."""
+
+    async def reserve(self, username: str, address: str) -> Attempt:
+        """Reserve an attempt before checking the password; raises Throttled when it may not go ahead."""
+        ...
+
+    async def failed(self, attempt: Attempt) -> None:
+        """The password was wrong (or unusable): the reservation becomes a failure."""
+        ...
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: clears this address's failures for the username."""
+        ...
+
+    async def release(self, attempt: Attempt) -> None:
+        """The check did not finish: drop the reservation without counting anything."""
+        ...
+
+
 class LoginThrottle:
-    """Decides whether a login attempt may proceed, and remembers how attempts ended."""
+    """Decides whether a login attempt may proceed, and remembers how attempts ended (in this process)."""
 
     def __init__(
         self,
@@ -111,7 +132,7 @@ class LoginThrottle:
                 raise Throttled(max(1, math.ceil(worst)))
             await self._settled.wait()  # held only by attempts still being checked
 
-    def failed(self, attempt: Attempt) -> None:
+    async def failed(self, attempt: Attempt) -> None:
         """The password was wrong (or unusable): the reservation becomes a failure."""
         now = self._clock()
         for table, key in self._settle(attempt):
@@ -119,7 +140,7 @@ class LoginThrottle:
         if sum(len(t) for t in self._tables.values()) > 10_000:
             self._sweep(now)
 
-    def succeeded(self, attempt: Attempt) -> None:
+    async def succeeded(self, attempt: Attempt) -> None:
         """The password was right: drop the reservation and this address's failures for the username, and
         remember the address as known for it. The username's failures elsewhere stay until they expire."""
         self._settle(attempt)
@@ -130,7 +151,7 @@ class LoginThrottle:
             self._drop_if_empty("pair", pair)
         self._known.remember(attempt.username, attempt.address)
 
-    def release(self, attempt: Attempt) -> None:
+    async def release(self, attempt: Attempt) -> None:
         """The check did not finish (an error): drop the reservation without counting anything."""
         self._settle(attempt)
 

@@ -179,3 +179,44 @@ redis_password_file = "redis-pw"
     with pytest.raises(ConfigError) as caught:
         load_config(config_file, env={"RC_PW": "x"})
     assert "inline" not in str(caught.value) and "redis_password_file" in str(caught.value)
+
+
+def test_failed_logins_count_across_instances(shared: Callable[..., RunningService]) -> None:
+    from tokenservice.throttle import ThrottleSettings
+
+    throttle = ThrottleSettings(max_failures_per_username=3)
+    one, two = shared(throttle=throttle), shared(throttle=throttle)
+    assert [one.login("dave", "guess-1").status_code, two.login("dave", "guess-2").status_code] == [401, 401]
+    assert one.login("dave", "guess-3").status_code == 401
+    refused = two.login("dave")  # the right password, but this address has used up dave's tries everywhere
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    assert one.login("alice").status_code == 200  # other employees are not affected
+
+
+def test_concurrent_guesses_across_instances_get_no_more_checks_than_the_limit(
+    users_file: Path, shared: Callable[..., RunningService]
+) -> None:
+    from tokenservice.throttle import ThrottleSettings
+
+    from .test_throttle import SlowDirectory
+
+    directory = SlowDirectory(users_file, delay=0.3)
+    throttle = ThrottleSettings(max_failures_per_username=4)
+    instances = [shared(throttle=throttle, directory=directory) for _ in range(2)]
+
+    async def guesses() -> list[int]:
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        f"{instances[n % 2].url}/api/login", json={"username": "bob", "password": f"guess-{n}"}
+                    )
+                    for n in range(12)
+                )
+            )
+        return [a.status_code for a in answers]
+
+    codes = asyncio.run(guesses())
+    assert directory.checks == 4  # per instance in memory, it would be 4 each: 8
+    assert sorted(codes) == [401] * 4 + [429] * 8
