@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(config_path: str, args: argparse.Namespace) -> int:
     import uvicorn
+    import uvicorn.config
 
     from .app import create_app
     from .config import ConfigError, load_config
@@ -58,10 +59,23 @@ def _serve(config_path: str, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"tokenservice: {exc}", file=sys.stderr)
         return 2
+    log_config = None
+    if config.json_logs:
+        from .jsonlog import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
+        log_config = {"version": 1, "disable_existing_loggers": False}  # uvicorn's loggers reach the root
     host = getattr(args, "sub_host", None) or args.host or config.host
     port = getattr(args, "sub_port", None) or args.port or config.port
+    app = create_app(config)
+    if config.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(config.metrics_port, addr=host, registry=app.state.service.metrics.registry)
     uvicorn.run(
-        create_app(config),
+        app,
+        log_config=log_config if log_config is not None else uvicorn.config.LOGGING_CONFIG,
         host=host,
         port=port,
         proxy_headers=True,

@@ -29,6 +29,7 @@ from .bodies import BodyError, read_json
 from .config import TokenServiceConfig
 from .cors import CorsPolicy
 from .directory import AmbiguousEmployee, DirectoryUnavailable, Employee, EmployeeRefused
+from .metrics import CONTENT_TYPE_LATEST, Metrics
 from .origins import cookie_use_allowed
 from .redis_throttle import RedisLoginThrottle
 from .rocketchat import RocketChatAdmin, RocketChatError
@@ -45,6 +46,7 @@ log = logging.getLogger("tokenservice")
 _MAX_USERNAME = 256
 _MAX_PASSWORD = 1024
 _NO_STORE = {"Cache-Control": "no-store"}
+READY_CACHE_SECONDS = 15.0
 
 
 class _Service:
@@ -57,6 +59,10 @@ class _Service:
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self.config = config
+        self.metrics = Metrics()
+        # Rocket.Chat rate-limits REST routes (about 10 calls a minute per address): /readyz asks it at most
+        # once per READY_CACHE_SECONDS and repeats the last answer in between.
+        self.rc_ready: tuple[float, str] | None = None
         self.redis = None
         self.sessions: Sessions
         cache = None
@@ -84,6 +90,7 @@ class _Service:
             create_tokens_secret=config.create_tokens_secret,
             timeout=httpx.Timeout(config.request_timeout, connect=config.connect_timeout),
             transport=transport,
+            observe=self.metrics.rocketchat_call,
         )
         self.broker = TokenBroker(
             self.rc,
@@ -121,6 +128,7 @@ def create_app(
         Route("/login", _login_page_route, methods=["GET"]),
         Route("/healthz", _healthz, methods=["GET"]),
         Route("/readyz", _readyz, methods=["GET"]),
+        Route("/metrics", _metrics, methods=["GET"]),
         Mount("/static", app=StaticFiles(packages=[("tokenservice", "static")]), name="static"),
     ]
     app = Starlette(
@@ -165,6 +173,7 @@ async def _login(request: Request) -> Response:
         attempt = await service.throttle.reserve(username, address)
     except Throttled as exc:
         wait = exc.retry_after
+        service.metrics.login("throttled")
         log.warning("login throttled user=%s client=%s retry_after=%ds", _loggable(username), address, wait)
         return JSONResponse(
             {
@@ -182,15 +191,19 @@ async def _login(request: Request) -> Response:
         log.info("login refused user=%s client=%s: not valid text", _loggable(username), address)
         return _error(400, "invalid_request", "The username or password is not valid text.")
     try:
-        employee = await service.config.directory.authenticate(username, password)
+        with service.metrics.directory_seconds.labels(operation="authenticate").time():
+            employee = await service.config.directory.authenticate(username, password)
     except DirectoryUnavailable as exc:
+        service.metrics.login("directory_unavailable")
         await service.throttle.release(attempt)  # the directory's fault, not a guess: nothing is counted
         log.warning("login not checked user=%s client=%s: %s", _loggable(username), address, exc)
         return _directory_unavailable()
     except AmbiguousEmployee as exc:
+        service.metrics.login(exc.code)
         await service.throttle.failed(attempt)  # no password was checked: it must not become a free probe
         return _error(403, exc.code, _sentence(str(exc)))
     except EmployeeRefused as exc:
+        service.metrics.login(exc.code)
         await service.throttle.release(attempt)  # the password was right; the person is just not allowed in
         log.info("login refused user=%s client=%s: %s", _loggable(username), address, exc.code)
         return _error(403, exc.code, _sentence(str(exc)))
@@ -198,11 +211,13 @@ async def _login(request: Request) -> Response:
         await service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
         raise
     if employee is None:
+        service.metrics.login("invalid_credentials")
         await service.throttle.failed(attempt)
         log.info("login failed user=%s client=%s", _loggable(username), address)
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
     await service.throttle.succeeded(attempt)
+    service.metrics.login("ok")
     token, _session = await service.sessions.create(employee)
     log.info("login ok user=%s client=%s", employee.username, address)
     response = JSONResponse(
@@ -284,6 +299,7 @@ async def _rocketchat_token(request: Request) -> Response:
         )
     except RocketChatError as exc:
         return _rocketchat_failed(exc, employee)
+    service.metrics.token(issued.source)
     body = {
         "authToken": issued.token.auth_token,
         "userId": issued.token.user_id,
@@ -316,12 +332,14 @@ async def _iframe_auth(request: Request) -> Response:
         )
     except RocketChatError as exc:
         return cors.decorate(request, _rocketchat_failed(exc, employee))
+    service.metrics.token(issued.source)
     return cors.decorate(request, JSONResponse({"loginToken": issued.token.auth_token}, headers=_NO_STORE))
 
 
 async def _employee(service: _Service, token: str | None) -> Employee:
     session: Session = await service.sessions.get(token)
-    employee = await service.config.directory.lookup(session.employee.username)
+    with service.metrics.directory_seconds.labels(operation="lookup").time():
+        employee = await service.config.directory.lookup(session.employee.username)
     if employee is None:
         await service.sessions.end(token)
         raise InvalidSession("you are no longer in the employee directory")
@@ -386,6 +404,7 @@ async def _readyz(request: Request) -> Response:
             checks["state"] = "ok"
         except StateUnavailable as exc:
             checks["state"] = _sentence(str(exc))
+    checks["rocketchat"] = await _rocketchat_ready(service)
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503, headers=_NO_STORE)
 
@@ -446,6 +465,28 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         codes.get(exc.status_code, "http_error"),
         message.get(exc.status_code, str(exc.detail)),
     )
+
+
+async def _rocketchat_ready(service: _Service) -> str:
+    now = time.monotonic()
+    if service.rc_ready is not None and now - service.rc_ready[0] < READY_CACHE_SECONDS:
+        return service.rc_ready[1]
+    try:
+        await service.rc.check()
+        answer = "ok"
+    except RocketChatError as exc:
+        answer = _sentence(str(exc))
+    service.rc_ready = (now, answer)
+    return answer
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus text format. No secrets and no usernames in it, but put it behind the proxy's allow-list
+    (or on `server.metrics_port`) all the same."""
+    service = _service(request)
+    if service.config.metrics_port is not None:
+        return _error(404, "not_found", "There is nothing at this address.")
+    return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _state_unavailable(request: Request, exc: Exception) -> Response:

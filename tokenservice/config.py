@@ -86,6 +86,10 @@ class TokenServiceConfig:
     redis_password: str | None = field(default=None, repr=False)
     redis_ca_file: str | None = None
     redis_timeout: float = 2.0
+    # Serve /metrics on this port (on `host`) instead of the main port; None: at /metrics on the main port.
+    metrics_port: int | None = None
+    # One JSON object per log line instead of plain text.
+    json_logs: bool = False
 
     def __post_init__(self) -> None:
         if self.redis_url is not None:
@@ -197,6 +201,8 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
         keep_alive_timeout=float(server.get("keep_alive_timeout", (int, float), 5.0)),
         limit_concurrency=server.get("limit_concurrency", int, 500),
         graceful_shutdown_timeout=float(server.get("graceful_shutdown_timeout", (int, float), 10.0)),
+        metrics_port=server.get("metrics_port", int),
+        json_logs=server.get("json_logs", bool, False),
         redis_url=state.get("redis_url", str),
         redis_password=state.secret("redis_password", base, env),
         redis_ca_file=str(base / ca) if (ca := state.get("redis_ca_file", str)) else None,

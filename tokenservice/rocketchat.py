@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,8 +101,10 @@ class RocketChatAdmin:
         create_tokens_secret: str | None = None,
         timeout: httpx.Timeout | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._observe = observe  # (API path, seconds) of every call, for the latency histogram
         self._account = account
         self._secret = create_tokens_secret
         self._timeout = timeout or httpx.Timeout(10.0, connect=5.0)
@@ -184,6 +187,10 @@ class RocketChatAdmin:
             )
         raise RocketChatRefused(f"Rocket.Chat refused users.createToken: {_error_text(body)}")
 
+    async def check(self) -> None:
+        """Raise RocketChatUnreachable unless Rocket.Chat answers `GET /api/info` (public, no login)."""
+        await self._call("GET", "/api/info")
+
     async def token_accepted(self, user_id: str, auth_token: str) -> bool:
         """Whether Rocket.Chat still accepts this user token (`GET /api/v1/me`)."""
         resp = await self._call(
@@ -263,12 +270,16 @@ class RocketChatAdmin:
         raise RocketChatRefused("Rocket.Chat rejected the service account's username and password")
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        started = time.monotonic()
         try:
             resp = await self._client.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
             raise RocketChatUnreachable(f"Rocket.Chat at {self.base_url} did not answer in time") from exc
         except httpx.TransportError as exc:
             raise RocketChatUnreachable(f"cannot connect to Rocket.Chat at {self.base_url}") from exc
+        finally:
+            if self._observe is not None:
+                self._observe(path, time.monotonic() - started)
         if resp.status_code >= 500:
             raise RocketChatUnreachable(f"Rocket.Chat at {self.base_url} answered HTTP {resp.status_code}")
         if resp.status_code == 429:

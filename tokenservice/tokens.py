@@ -45,6 +45,7 @@ class IssuedToken:
 
     token: LoginToken
     expires_at: datetime
+    source: str = "reused"  # "minted", "reused" or "created-user"
 
 
 _Cached = CachedToken
@@ -170,4 +171,5 @@ class TokenBroker:
         audit.token_issued(
             username=employee.username, rc_user_id=token.user_id, flow=flow, source=source, client=client
         )
-        return IssuedToken(token=token, expires_at=datetime.fromtimestamp(cached.minted_wall + lifetime, UTC))
+        expires_at = datetime.fromtimestamp(cached.minted_wall + lifetime, UTC)
+        return IssuedToken(token=token, expires_at=expires_at, source=source)
