@@ -16,16 +16,20 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
-from redis.exceptions import LockError
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, RedisError
 
 from .rocketchat import LoginToken
 from .state import KEY_PREFIX, StateUnavailable, guard
 
 __all__ = ["CachedToken", "MemoryTokenCache", "RedisTokenCache", "TokenCache"]
 
-# Longer than minting can take (a users.info, users.create, users.info and createToken, each with its own
-# timeout), so a lock is never lost while held; a crashed holder's lock frees itself after this long.
-LOCK_SECONDS = 60.0
+# A held lock expires this long after its last renewal; the holder renews it every third of that while it
+# mints (minting can take several Rocket.Chat timeouts). So a killed holder's lock frees itself within a few
+# seconds, and the others wait that long rather than a whole minting budget.
+LOCK_SECONDS = 6.0
+# How long a request waits for another instance's mint before giving up with 503.
+LOCK_WAIT_SECONDS = 60.0
 
 
 @dataclass
@@ -106,19 +110,31 @@ class RedisTokenCache:
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         lock = self._redis.lock(
-            f"{KEY_PREFIX}lock:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS, sleep=0.02
+            f"{KEY_PREFIX}lock:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS, sleep=0.02
         )
         async with guard(self._redis, "taking an employee's lock"):
             acquired = await lock.acquire()
         if not acquired:
             raise StateUnavailable("another instance has held this employee's lock for too long; try again")
+        renewal = asyncio.create_task(_keep_renewing(lock))
         try:
             yield
         finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
             # Expired in between (the holder took over LOCK_SECONDS) or Redis gone: nothing left to free.
             with contextlib.suppress(LockError, StateUnavailable):
                 async with guard(self._redis, "releasing an employee's lock"):
                     await lock.release()
+
+
+async def _keep_renewing(lock: Lock) -> None:
+    """Reset the lock's expiry while its holder works; stops quietly if Redis or the lock is gone."""
+    with contextlib.suppress(LockError, RedisError, OSError):
+        while True:
+            await asyncio.sleep(LOCK_SECONDS / 3)
+            await lock.reacquire()
 
 
 def _token_key(key: str) -> str:
