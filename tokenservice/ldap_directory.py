@@ -148,7 +148,8 @@ class LdapDirectory:
         return employee
 
     async def check(self) -> None:
-        await self._run(self._with_service, lambda conn: None)
+        # A real round trip: an idle pooled connection says nothing about whether the server is still there.
+        await self._run(self._with_service, self._ping)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
@@ -215,6 +216,11 @@ class LdapDirectory:
             email=_first(attrs.get(s.email_attribute)) or "",
         )
         return _Found(dn=entry["dn"], employee=employee)
+
+    def _ping(self, conn: ldap3.Connection) -> None:
+        self._search(conn, self.settings.base_dn, "(objectClass=*)", ldap3.BASE, [], size_limit=1)
+        if not any(e.get("type") == "searchResEntry" for e in conn.response or []):
+            raise DirectoryUnavailable(f"the directory {self.settings.url} has no entry {self.settings.base_dn}")
 
     def _is_member(self, conn: ldap3.Connection, dn: str) -> bool:
         s = self.settings
