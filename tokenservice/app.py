@@ -406,7 +406,9 @@ async def _readyz(request: Request) -> Response:
             checks["state"] = _sentence(str(exc))
     checks["rocketchat"] = await _rocketchat_ready(service)
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503, headers=_NO_STORE)
+    return JSONResponse(
+        {"ready": ready, "checks": checks}, status_code=200 if ready else 503, headers=_NO_STORE
+    )
 
 
 def _login_page(rocketchat_origin: str) -> str:

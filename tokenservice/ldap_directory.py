@@ -220,7 +220,9 @@ class LdapDirectory:
     def _ping(self, conn: ldap3.Connection) -> None:
         self._search(conn, self.settings.base_dn, "(objectClass=*)", ldap3.BASE, [], size_limit=1)
         if not any(e.get("type") == "searchResEntry" for e in conn.response or []):
-            raise DirectoryUnavailable(f"the directory {self.settings.url} has no entry {self.settings.base_dn}")
+            raise DirectoryUnavailable(
+                f"the directory {self.settings.url} has no entry {self.settings.base_dn}"
+            )
 
     def _is_member(self, conn: ldap3.Connection, dn: str) -> bool:
         s = self.settings

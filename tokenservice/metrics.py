@@ -21,9 +21,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.logins = Counter(
-            "tokenservice_logins", "Sign-in attempts by outcome.", ["outcome"], registry=r
-        )
+        self.logins = Counter("tokenservice_logins", "Sign-in attempts by outcome.", ["outcome"], registry=r)
         self.throttled = Counter("tokenservice_throttled_requests", "Sign-ins refused with 429.", registry=r)
         self.tokens = Counter(
             "tokenservice_rocketchat_tokens",

@@ -81,7 +81,9 @@ async def guard(client: aioredis.Redis, what: str) -> AsyncIterator[None]:
     except (RedisError, OSError) as exc:
         where = _where(client)
         log.warning("shared state %s failed during %s: %s", where, what, type(exc).__name__)
-        raise StateUnavailable(f"the shared state store {where} cannot be reached ({type(exc).__name__})") from None
+        raise StateUnavailable(
+            f"the shared state store {where} cannot be reached ({type(exc).__name__})"
+        ) from None
 
 
 def _where(client: aioredis.Redis) -> str:

@@ -279,3 +279,22 @@ pool_size = 2
         assert employee is not None and employee.email == "alice@example.com"
     finally:
         asyncio.run(directory.aclose())
+
+
+def test_two_instances_on_ldap_and_redis_share_a_session(
+    slapd: SlapdServer, tmp_path: Path, start_service: Callable[..., RunningService]
+) -> None:
+    from tests.support.servers import RedisServer
+
+    redis_server = RedisServer(tmp_path / "redis").start()
+    try:
+        one, two = (
+            start_service(directory=LdapDirectory(settings(slapd)), redis_url=redis_server.url)
+            for _ in range(2)
+        )
+        resp = login(one, "alice", "alice-ldap-pw")
+        assert resp.status_code == 200, resp.text
+        token = two.token({"Authorization": f"Bearer {resp.json()['access_token']}"})
+        assert token.status_code == 200, token.text
+    finally:
+        redis_server.stop()

@@ -24,7 +24,9 @@ CONCURRENT = 50
 
 
 @pytest.fixture
-def instances(tmp_path: Path, rc: Sandbox) -> Iterator[Callable[[int], list[tuple[str, subprocess.Popen[str]]]]]:
+def instances(
+    tmp_path: Path, rc: Sandbox
+) -> Iterator[Callable[[int], list[tuple[str, subprocess.Popen[str]]]]]:
     redis_server = RedisServer(tmp_path / "redis").start()
     config = _sandbox_config(tmp_path, rc)
     write_users_file(tmp_path / "users.toml", EMPLOYEES)
@@ -72,7 +74,9 @@ def instances(tmp_path: Path, rc: Sandbox) -> Iterator[Callable[[int], list[tupl
 
 
 async def _login_and_token(client: httpx.AsyncClient, url: str, username: str) -> httpx.Response:
-    login = await client.post(f"{url}/api/login", json={"username": username, "password": EMPLOYEES[username][0]})
+    login = await client.post(
+        f"{url}/api/login", json={"username": username, "password": EMPLOYEES[username][0]}
+    )
     assert login.status_code == 200, login.text
     bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
     return await client.post(f"{url}/api/rocketchat/token", headers=bearer)
@@ -101,7 +105,8 @@ def test_fifty_first_logins_spread_over_three_processes_make_one_user(
     assert len({b["authToken"] for b in bodies}) == 1
     rc.set_latency(0.0)
     me = httpx.get(
-        f"{rc.url}/api/v1/me", headers={"X-User-Id": bodies[0]["userId"], "X-Auth-Token": bodies[0]["authToken"]}
+        f"{rc.url}/api/v1/me",
+        headers={"X-User-Id": bodies[0]["userId"], "X-Auth-Token": bodies[0]["authToken"]},
     )
     assert me.status_code == 200
 
@@ -156,3 +161,24 @@ def test_an_instance_killed_mid_load_loses_no_session(
     for bearer in bearers:
         assert httpx.post(f"{a}/api/rocketchat/token", headers=bearer).status_code == 200
         assert httpx.post(f"{c}/api/rocketchat/token", headers=bearer).status_code == 200
+
+
+def test_sigterm_finishes_requests_in_flight(
+    rc: Sandbox, instances: Callable[[int], list[tuple[str, subprocess.Popen[str]]]]
+) -> None:
+    ((url, proc),) = instances(1)
+    login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": EMPLOYEES["alice"][0]})
+    bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    rc.set_latency(0.4)  # the first token request makes several Rocket.Chat calls: well over a second
+
+    async def request_then_terminate() -> httpx.Response:
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            pending = asyncio.create_task(client.post(f"{url}/api/rocketchat/token", headers=bearer))
+            await asyncio.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            return await pending
+
+    answer = asyncio.run(request_then_terminate())
+    assert answer.status_code == 200, answer.text
+    # uvicorn re-raises the signal once it has shut down cleanly.
+    assert proc.wait(timeout=15) in (0, -signal.SIGTERM)

@@ -36,7 +36,9 @@ def test_readyz_checks_rocketchat_but_caches_the_answer(rc: Sandbox, service: Ru
     assert httpx.get(f"{service.url}/healthz").status_code == 200
 
 
-def test_metrics_count_outcomes_tokens_users_and_latency(start_service: Callable[..., RunningService]) -> None:
+def test_metrics_count_outcomes_tokens_users_and_latency(
+    start_service: Callable[..., RunningService],
+) -> None:
     service = start_service(throttle=ThrottleSettings(max_failures_per_username=1))
     bearer = service.bearer("alice")
     assert service.token(bearer).status_code == 200  # creates the Rocket.Chat user
@@ -53,7 +55,9 @@ def test_metrics_count_outcomes_tokens_users_and_latency(start_service: Callable
     assert _metric(text, 'tokenservice_rocketchat_tokens_total{source="reused"}') == 1
     assert _metric(text, "tokenservice_rocketchat_users_created_total") == 1
     assert _metric(text, 'tokenservice_rocketchat_request_seconds_count{path="/api/v1/users.create"}') == 1
-    assert _metric(text, 'tokenservice_directory_seconds_count{operation="authenticate"}') == 2  # not the throttled one
+    assert (
+        _metric(text, 'tokenservice_directory_seconds_count{operation="authenticate"}') == 2
+    )  # not the throttled one
     assert _metric(text, 'tokenservice_directory_seconds_count{operation="lookup"}') == 2
     for secret in (EMPLOYEES["alice"][0], bearer["Authorization"].split()[1], "admin-pw", "alice"):
         assert secret not in text
@@ -65,7 +69,9 @@ def test_metrics_can_move_to_their_own_port(start_service: Callable[..., Running
 
 
 def test_json_log_lines() -> None:
-    record = logging.LogRecord("tokenservice", logging.INFO, __file__, 1, "login ok user=%s", ("alice",), None)
+    record = logging.LogRecord(
+        "tokenservice", logging.INFO, __file__, 1, "login ok user=%s", ("alice",), None
+    )
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "login ok user=alice"
     assert (entry["level"], entry["logger"]) == ("INFO", "tokenservice")

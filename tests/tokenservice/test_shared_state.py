@@ -145,7 +145,9 @@ def test_redis_stopped_is_503_and_not_ready_then_recovers_without_a_restart(
 
 
 def test_redis_passwords_stay_out_of_config_repr_and_messages(rc: Sandbox, users_file: Path) -> None:
-    assert redact_url("rediss://user:s3cret@redis.internal:6380/0") == "rediss://user:***@redis.internal:6380/0"
+    assert (
+        redact_url("rediss://user:s3cret@redis.internal:6380/0") == "rediss://user:***@redis.internal:6380/0"
+    )
     assert redact_url("redis://redis.internal:6379/0") == "redis://redis.internal:6379/0"
     config: TokenServiceConfig = base_config(rc, users_file, redis_url="redis://:s3cret@127.0.0.1:1/0")
     assert "s3cret" not in repr(config)
@@ -210,7 +212,8 @@ def test_concurrent_guesses_across_instances_get_no_more_checks_than_the_limit(
             answers = await asyncio.gather(
                 *(
                     client.post(
-                        f"{instances[n % 2].url}/api/login", json={"username": "bob", "password": f"guess-{n}"}
+                        f"{instances[n % 2].url}/api/login",
+                        json={"username": "bob", "password": f"guess-{n}"},
                     )
                     for n in range(12)
                 )
