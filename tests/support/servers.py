@@ -208,6 +208,7 @@ class RedisServer:
 
     directory: Path
     port: int = field(default_factory=free_port)
+    password: str | None = None  # requirepass, when set
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -228,6 +229,7 @@ class RedisServer:
                     "--appendonly", "no",
                     "--daemonize", "no",
                     "--dir", str(self.directory),
+                    *(["--requirepass", self.password] if self.password else []),
                 ],
                 stdout=out,
                 stderr=out,

@@ -223,3 +223,21 @@ def test_concurrent_guesses_across_instances_get_no_more_checks_than_the_limit(
     codes = asyncio.run(guesses())
     assert directory.checks == 4  # per instance in memory, it would be 4 each: 8
     assert sorted(codes) == [401] * 4 + [429] * 8
+
+
+def test_a_redis_password_is_used_and_never_shown(
+    tmp_path: Path, start_service: Callable[..., RunningService], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = RedisServer(tmp_path / "redis", password="redis-s3cret").start()
+    try:
+        right = start_service(redis_url=server.url, redis_password="redis-s3cret")
+        assert right.token(_bearer(right.login("alice"))).status_code == 200
+        wrong = start_service(redis_url=server.url, redis_password="not-the-redis-pw")
+        refused = wrong.login("alice")
+        assert (refused.status_code, refused.json()["error"]) == (503, "state_unavailable")
+        ready = httpx.get(f"{wrong.url}/readyz").json()
+        assert ready["ready"] is False
+        for text in (refused.text, str(ready), caplog.text):
+            assert "redis-s3cret" not in text and "not-the-redis-pw" not in text
+    finally:
+        server.stop()
