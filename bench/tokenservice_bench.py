@@ -6,7 +6,10 @@ stand-in share one interpreter (and its GIL), so the figures are a lower bound f
 are meant for comparing changes on one machine, not as a capacity statement.
 
     .venv/bin/python -m bench.tokenservice_bench [--requests 2000] [--concurrency 20]
-        [--service-latency 0] [--rc-latency 0] [--revalidate-after 300]
+        [--service-latency 0] [--rc-latency 0] [--revalidate-after 300] [--redis-url redis://127.0.0.1:6379/0]
+
+With --redis-url the service keeps sessions, token cache, locks and throttle in that Redis (state.redis_url),
+which shows what shared state costs per request against the in-memory default.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
                 cookie=CookieSettings(secure=False),
                 latency=args.service_latency,
                 token_revalidate_after=args.revalidate_after or None,
+                redis_url=args.redis_url,
             )
             with BackgroundServer(create_app(config)) as service:
                 results = asyncio.run(_run(service.url, args))
@@ -66,6 +70,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--revalidate-after", type=float, default=300.0, help="/api/v1/me re-check interval, s (0 = never)"
     )
+    parser.add_argument("--redis-url", help="keep the service's state in this Redis (default: memory)")
     return parser.parse_args(argv)
 
 
@@ -111,7 +116,8 @@ def _report(args: argparse.Namespace, results: dict[str, object]) -> None:
     print(
         f"  setup: in-process rcsandbox + token service + client in one interpreter; "
         f"concurrency {args.concurrency}, {len(latencies)} requests, service latency {args.service_latency:g} s, "
-        f"sandbox latency {args.rc_latency:g} s, /me re-check every {args.revalidate_after:g} s"
+        f"sandbox latency {args.rc_latency:g} s, /me re-check every {args.revalidate_after:g} s, "
+        f"state in {'Redis' if args.redis_url else 'memory'}"
     )
     print(f"  first request (creates the Rocket.Chat user, mints): {float(results['cold']) * 1000:8.1f} ms")  # type: ignore[arg-type]
     print(f"  throughput:                                         {len(latencies) / wall:8.0f} requests/s")
