@@ -324,6 +324,8 @@ async def _iframe_auth(request: Request) -> Response:
         return cors.decorate(request, _error(401, "invalid_session", message))
     except DirectoryUnavailable:
         return cors.decorate(request, _directory_unavailable())
+    except StateUnavailable:
+        return cors.decorate(request, _state_unavailable_response())
     await _added_latency(service)
     try:
         # The web client cannot tell us it was refused, so a cached token is confirmed with Rocket.Chat first.
@@ -332,6 +334,8 @@ async def _iframe_auth(request: Request) -> Response:
         )
     except RocketChatError as exc:
         return cors.decorate(request, _rocketchat_failed(exc, employee))
+    except StateUnavailable:
+        return cors.decorate(request, _state_unavailable_response())
     service.metrics.token(issued.source)
     return cors.decorate(request, JSONResponse({"loginToken": issued.token.auth_token}, headers=_NO_STORE))
 
@@ -492,6 +496,11 @@ async def _metrics(request: Request) -> Response:
 
 
 async def _state_unavailable(request: Request, exc: Exception) -> Response:
+    return _state_unavailable_response()
+
+
+def _state_unavailable_response() -> JSONResponse:
+    """503 for a Redis outage; the iframe route adds Rocket.Chat's CORS headers so its page can read it."""
     message = "The token service's shared state (Redis) cannot be reached right now; try again in a minute."
     response = _error(503, StateUnavailable.code, message)
     response.headers["Retry-After"] = "10"

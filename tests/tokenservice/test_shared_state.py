@@ -119,7 +119,7 @@ def test_fifty_first_logins_across_three_instances_create_one_user(
 
 
 def test_redis_stopped_is_503_and_not_ready_then_recovers_without_a_restart(
-    tmp_path: Path, start_service: Callable[..., RunningService]
+    rc: Sandbox, tmp_path: Path, start_service: Callable[..., RunningService]
 ) -> None:
     server = RedisServer(tmp_path / "redis").start()
     try:
@@ -132,6 +132,14 @@ def test_redis_stopped_is_503_and_not_ready_then_recovers_without_a_restart(
         assert (login.status_code, login.json()["error"]) == (503, "state_unavailable")
         assert "Redis" in login.json()["message"]
         assert service.token(bearer).status_code == 503
+        # Rocket.Chat's page calls the iframe route across origins: the 503 must be readable there too.
+        iframe = httpx.post(
+            f"{service.url}/api/rocketchat/iframe-auth",
+            headers={"Origin": rc.origin},
+            cookies={"ts_session": "a-session-redis-cannot-check"},
+        )
+        assert (iframe.status_code, iframe.json()["error"]) == (503, "state_unavailable")
+        assert iframe.headers["access-control-allow-origin"] == rc.origin
         ready = httpx.get(f"{service.url}/readyz")
         assert ready.status_code == 503
         assert ready.json()["ready"] is False and ready.json()["checks"]["state"] != "ok"
