@@ -82,42 +82,41 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 def organization(
     rc: Sandbox, users_file: Path, tmp_path: Path
 ) -> Iterator[tuple[Forwarder, list[BackgroundServer]]]:
-    tls = make_test_ca(tmp_path / "tls")
-    slapd = SlapdServer(tmp_path / "slapd", [ALICE], tls).setup().start()
-    redis_server = RedisServer(tmp_path / "redis").start()
-    ldap = LdapSettings(
-        url=slapd.ldaps_url,
-        ca_file=tls.ca_file,
-        base_dn=BASE_DN,
-        bind_dn=SERVICE_DN,
-        bind_password=SERVICE_PASSWORD,
-        user_filter="(uid={username})",
-        group_dn=GROUP_DN,
-    )
-    instances = [
-        BackgroundServer(
-            create_app(
-                token_service_config(
-                    rc.url,
-                    users_file,  # replaced by the directory below
-                    CREATE_TOKENS_SECRET,
-                    directory=LdapDirectory(ldap),
-                    redis_url=redis_server.url,
-                )
+    with contextlib.ExitStack() as cleanup:  # whatever started is stopped, even if a later step fails
+        tls = make_test_ca(tmp_path / "tls")
+        slapd = SlapdServer(tmp_path / "slapd", [ALICE], tls).setup().start()
+        cleanup.callback(slapd.stop)
+        redis_server = RedisServer(tmp_path / "redis").start()
+        cleanup.callback(redis_server.stop)
+        ldap = LdapSettings(
+            url=slapd.ldaps_url,
+            ca_file=tls.ca_file,
+            base_dn=BASE_DN,
+            bind_dn=SERVICE_DN,
+            bind_password=SERVICE_PASSWORD,
+            user_filter="(uid={username})",
+            group_dn=GROUP_DN,
+        )
+        instances = []
+        for _ in range(2):
+            config = token_service_config(
+                rc.url,
+                users_file,  # replaced by the directory below
+                CREATE_TOKENS_SECRET,
+                directory=LdapDirectory(ldap),
+                redis_url=redis_server.url,
             )
-        ).start()
-        for _ in range(2)
-    ]
-    forwarder = Forwarder()
-    try:
+            instance = BackgroundServer(create_app(config)).start()
+            cleanup.callback(_stop_quietly, instance)
+            instances.append(instance)
+        forwarder = Forwarder()
+        cleanup.callback(forwarder.close)
         yield forwarder, instances
-    finally:
-        forwarder.close()
-        for instance in instances:
-            with contextlib.suppress(Exception):
-                instance.stop()
-        redis_server.stop()
-        slapd.stop()
+
+
+def _stop_quietly(server: BackgroundServer) -> None:
+    with contextlib.suppress(Exception):
+        server.stop()  # the test stops one of them itself
 
 
 def _address(server: BackgroundServer) -> tuple[str, int]:
