@@ -72,7 +72,7 @@ class Result:
     wall: float
     employees: int
     rc_calls: Counter[str] = field(default_factory=Counter)
-    errors: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float:
@@ -121,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench tokenservice", description=__doc__)
-    parser.add_argument("--requests", type=int, default=1500, help="timed warm token requests per variant")
+    parser.add_argument("--requests", type=int, default=1000, help="timed warm token requests per variant")
     parser.add_argument("--concurrency", type=int, default=20, help="warm requests in flight at once")
     parser.add_argument("--employees", type=int, default=200, help="employees starting on the morning")
     parser.add_argument(
-        "--morning-seconds", type=float, default=15.0, help="seconds the morning's start-ups spread over"
+        "--morning-seconds", type=float, default=20.0, help="seconds the morning's start-ups spread over"
     )
     parser.add_argument("--instances", type=int, default=3, help="instances of the scaled-out variants")
     parser.add_argument("--rc-latency", type=float, default=0.0, help="the sandbox's latency knob, s")
@@ -310,25 +310,34 @@ async def _morning(
     starts = sorted(rng.uniform(0, args.morning_seconds) for _ in employees)
     targets = itertools.cycle(urls)
     latencies: list[float] = []
-    errors = 0
     t_zero = time.perf_counter()
 
+    errors: Counter[str] = Counter()
+    # One connection pool for all (building an SSL context per client would cost the load generator more
+    # than the requests); each employee still has its own client, so its own cookies.
+    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=len(employees)))
+
     async def employee(username: str, at: float) -> None:
-        nonlocal errors
         await asyncio.sleep(max(0.0, t_zero + at - time.perf_counter()))
         try:
-            await _start_up(username, targets, latencies)
-        except httpx.HTTPError:
-            errors += 1
+            await _start_up(username, targets, latencies, transport)
+        except httpx.HTTPStatusError as exc:
+            errors[f"HTTP {exc.response.status_code}"] += 1
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] += 1
 
-    await asyncio.gather(*(employee(u, at) for u, at in zip(employees, starts, strict=True)))
+    async with transport:
+        await asyncio.gather(*(employee(u, at) for u, at in zip(employees, starts, strict=True)))
     wall = time.perf_counter() - t_zero
     return Result(group, name, latencies, wall, employees=len(employees), errors=errors)
 
 
-async def _start_up(username: str, targets: Iterator[str], latencies: list[float]) -> None:
+async def _start_up(
+    username: str, targets: Iterator[str], latencies: list[float], transport: httpx.AsyncBaseTransport
+) -> None:
     """The launcher's start-up: password login, then the Rocket.Chat token with the bearer."""
-    async with httpx.AsyncClient(timeout=60.0) as client:
+    client = httpx.AsyncClient(transport=transport, timeout=60.0, trust_env=False)
+    try:
         t0 = time.perf_counter()
         login = await client.post(
             f"{next(targets)}/api/login", json={"username": username, "password": _PASSWORD}
@@ -341,6 +350,8 @@ async def _start_up(username: str, targets: Iterator[str], latencies: list[float
         token = await client.post(f"{next(targets)}/api/rocketchat/token", headers=bearer)
         latencies.append(time.perf_counter() - t0)
         token.raise_for_status()
+    finally:
+        client.cookies.clear()  # not aclose(): that would close the shared transport
 
 
 def _print_table(results: list[Result], args: argparse.Namespace, elapsed: float) -> None:
@@ -365,12 +376,13 @@ def _print_table(results: list[Result], args: argparse.Namespace, elapsed: float
         print(
             f"  {r.group + ': ' + r.name:<46} {r.rate:7.0f} {r.quantile(50) * 1000:8.1f} "
             f"{r.quantile(99) * 1000:8.1f} {per_employee:8.2f} {r.rate / base.rate:8.2f} "
-            f"{r.quantile(99) / base.quantile(99):6.2f} {r.errors:3d}"
+            f"{r.quantile(99) / base.quantile(99):6.2f} {sum(r.errors.values()):3d}"
         )
     print("  Rocket.Chat calls per variant (seen by the stand-in):")
     for r in results:
         calls = ", ".join(f"{path} {n}" for path, n in sorted(r.rc_calls.items())) or "none"
-        print(f"    {r.group}: {r.name}: {calls}")
+        failed = "".join(f"; failed: {kind} {n}" for kind, n in sorted(r.errors.items()))
+        print(f"    {r.group}: {r.name}: {calls}{failed}")
     print(f"  {_CAP}")
     print(f"  whole run: {elapsed:.0f} s; absolute figures on 2 cores are small, compare the ratios")
 
