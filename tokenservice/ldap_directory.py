@@ -274,15 +274,13 @@ class LdapDirectory:
     def _with_service(self, fn: Callable[[ldap3.Connection], _T]) -> _T:
         """Run `fn` on an idle service-account connection (or a new one), returning it to the pool if whole."""
         try:
-            conn, pooled = self._idle.get_nowait(), True
+            conn = self._idle.get_nowait()
         except queue.Empty:
-            conn, pooled = self._service_connection(), False
+            return self._with_fresh(fn)
         try:
             result = fn(conn)
-        except LDAPException as exc:
+        except LDAPException:
             _close(conn)
-            if not pooled:
-                raise self._unavailable(exc) from None
             # An idle connection may have been dropped by the server (a restart, an idle timeout): once more
             # on a fresh one before calling the directory unreachable.
             return self._with_fresh(fn)
