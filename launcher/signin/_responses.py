@@ -11,7 +11,7 @@ import httpx
 
 from launcher.errors import RateLimited, UnexpectedResponse
 
-__all__ = ["capitalized", "host_of", "rate_limited", "server_message", "unexpected_status"]
+__all__ = ["capitalized", "host_of", "rate_limited", "said_by_server", "server_message", "unexpected_status"]
 
 
 def host_of(url: str) -> str:
@@ -32,6 +32,12 @@ def server_message(document: dict[str, Any] | None) -> str | None:
             text = " ".join(value.split())
             return text if len(text) <= 160 else text[:157] + "..."
     return None
+
+
+def said_by_server(document: dict[str, Any] | None) -> str:
+    """The server's own words for the end of a sentence: " (<its message>)", or "" when it gave none."""
+    detail = server_message(document)
+    return f" ({detail})" if detail else ""
 
 
 def retry_after_seconds(response: httpx.Response, document: dict[str, Any] | None) -> float | None:
@@ -67,8 +73,7 @@ def unexpected_status(
     response: httpx.Response, document: dict[str, Any] | None, *, server: str, doing: str
 ) -> UnexpectedResponse:
     url = str(response.request.url)
-    detail = server_message(document)
-    said = f" ({detail})" if detail else ""
+    said = said_by_server(document)
     advice = (
         "try again later, or ask IT if it persists"
         if response.status_code >= 500

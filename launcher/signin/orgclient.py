@@ -17,7 +17,13 @@ from launcher.config import OrganizationApi
 from launcher.errors import InvalidCredentials, SessionRejected, UnexpectedResponse
 from launcher.redaction import register_secret
 from launcher.signin._jsonpath import MISSING, lookup
-from launcher.signin._responses import capitalized, host_of, rate_limited, server_message, unexpected_status
+from launcher.signin._responses import (
+    capitalized,
+    host_of,
+    rate_limited,
+    said_by_server,
+    unexpected_status,
+)
 from launcher.signin.http import json_object, send
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
@@ -51,10 +57,9 @@ class OrganizationClient:
         document = json_object(response, server=SERVER)
         if response.status_code == 403 and document.get("error") in _REFUSED_ACCOUNT:
             # The password was right (or never the question): the organization will not admit this account.
-            detail = server_message(document)
             raise UnexpectedResponse(
                 f"{capitalized(SERVER)} at {host_of(api.login_url)} does not let this account use Rocket.Chat"
-                f"{f' ({detail})' if detail else ''}; ask IT for access.",
+                f"{said_by_server(document)}; ask IT for access.",
                 server=SERVER,
                 url=api.login_url,
                 kind="not-permitted",
@@ -66,10 +71,9 @@ class OrganizationClient:
         if response.status_code == 429:
             raise rate_limited(response, document, server=SERVER)
         if response.status_code == 400:
-            detail = server_message(document)
             raise UnexpectedResponse(
                 f"{capitalized(SERVER)} at {host_of(api.login_url)} refused the sign-in request"
-                f"{f' ({detail})' if detail else ''}; check the username, or ask IT to check "
+                f"{said_by_server(document)}; check the username, or ask IT to check "
                 "[organization.login] in the configuration.",
                 server=SERVER,
                 url=api.login_url,
@@ -124,10 +128,9 @@ class OrganizationClient:
             "rocketchat_unreachable",
             "rocketchat_refused",
         ):
-            detail = server_message(document)
             raise UnexpectedResponse(
                 f"{capitalized(SERVER)} at {host_of(api.token_url)} could not get a token from Rocket.Chat"
-                f"{f' ({detail})' if detail else ''}; try again later, or ask IT if it persists.",
+                f"{said_by_server(document)}; try again later, or ask IT if it persists.",
                 server=SERVER,
                 url=api.token_url,
                 kind="rocketchat-unavailable",
