@@ -190,7 +190,12 @@ class Launcher:
                 (directory / "input.json").write_text(json.dumps(fill), encoding="utf-8")
                 (directory / "input.json").chmod(0o600)
         timeline = directory / "timeline.json"
-        argv = [
+        argv = self._argv("--timeline", str(timeline), *(args or []))
+        return argv, env, directory, index
+
+    def _argv(self, *args: str) -> list[str]:
+        """`python -m launcher` on this stack's config and this profile, then `args`."""
+        return [
             sys.executable,
             "-m",
             "launcher",
@@ -198,11 +203,8 @@ class Launcher:
             str(self.config),
             "--profile",
             str(self.profile),
-            "--timeline",
-            str(timeline),
-            *(args or []),
+            *args,
         ]
-        return argv, env, directory, index
 
     def _collect(
         self, returncode: int, stdout: str, stderr: str, directory: Path, index: int, e2e: bool
@@ -230,18 +232,8 @@ class Launcher:
     def run_cli(self, *args: str, timeout: float = 60.0) -> tuple[subprocess.CompletedProcess[str], float]:
         """Another `python -m launcher` on this profile (a second start, `open <link>`), without the e2e
         driver; its result and how long it took."""
-        argv = [
-            sys.executable,
-            "-m",
-            "launcher",
-            "--config",
-            str(self.config),
-            "--profile",
-            str(self.profile),
-            *args,
-        ]
         started = time.monotonic()
-        proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(self._argv(*args), cwd=REPO, capture_output=True, text=True, timeout=timeout)
         return proc, time.monotonic() - started
 
     def sign_in_with_form(self) -> Run:
@@ -334,16 +326,16 @@ def _forget_keyring(paths: Paths) -> None:
 
 
 class OtherOrigin:
-    """A web server of another origin that records every request (the token must never reach it)."""
+    """A web server of another origin that records every request (the token must never reach it) and
+    answers each with `body`."""
 
-    def __init__(self) -> None:
+    def __init__(self, body: bytes = b"<html><body>other origin</body></html>") -> None:
         self.requests: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests.append(self.path + " " + str(dict(self.headers)))
-                body = b"<html><body>other origin</body></html>"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.send_header("Content-Length", str(len(body)))

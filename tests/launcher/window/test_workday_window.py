@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.launcher.desktop.desktop_bus import NotificationServer
-from tests.support.launcher_runs import Launcher, LiveRun
+from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
@@ -38,6 +36,13 @@ def _signed_in(launcher: Launcher, **plan: Any) -> LiveRun:
     return live
 
 
+def _downloading_into(make_launcher, folder: Path, *lines: str) -> LiveRun:
+    """A signed-in launcher whose downloads go to `folder` (more [downloads] `lines` if given)."""
+    launcher = make_launcher()
+    _configure(launcher, "\n".join(["[downloads]", f'folder = "{folder}"', *lines]))
+    return _signed_in(launcher)
+
+
 def _js(live: LiveRun, script: str) -> Any:
     return live.command("js", script=script).get("value")
 
@@ -51,11 +56,9 @@ def _workday(live: LiveRun, condition, timeout: float = 30.0) -> dict[str, Any]:
 
 def test_an_attachment_lands_in_the_downloads_folder_with_its_name_and_the_app_lives(make_launcher, tmp_path):
     folder = tmp_path / "My Downloads"
-    launcher = make_launcher()
-    _configure(launcher, f'[downloads]\nfolder = "{folder}"')
-    (folder).mkdir()
+    folder.mkdir()
     (folder / "Quarterly report.txt").write_text("an older copy", encoding="utf-8")
-    live = _signed_in(launcher)
+    live = _downloading_into(make_launcher, folder)
 
     assert live.command("click", selector="#file-download")["clicked"]
     facts = _workday(live, lambda f: len(f.get("downloads", [])) == 1)
@@ -104,9 +107,7 @@ def test_a_finished_download_is_notified_and_a_click_opens_the_file(
     folder = tmp_path / "downloads"
     opened = _text_viewer(tmp_path / "xdg-data")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))  # the launcher's xdg-open reads it
-    launcher = make_launcher()
-    _configure(launcher, f'[downloads]\nfolder = "{folder}"')
-    live = _signed_in(launcher)
+    live = _downloading_into(make_launcher, folder)
 
     assert live.command("click", selector="#file-download")["clicked"]
     (note,) = notification_server.wait_for(1)
@@ -122,7 +123,7 @@ def test_a_finished_download_is_notified_and_a_click_opens_the_file(
     while time.monotonic() < deadline and not opened.exists():
         time.sleep(0.2)
     assert opened.read_text(encoding="utf-8").splitlines() == [str(saved)]
-    assert launcher.opened_in_browser() == []
+    assert live.launcher.opened_in_browser() == []
 
     live.command("click", selector="#file-cut")
     failed = notification_server.wait_for(2)[1]
@@ -132,9 +133,7 @@ def test_a_finished_download_is_notified_and_a_click_opens_the_file(
 
 def test_with_downloads_ask_a_save_as_dialog_keeps_the_extension_of_a_typed_name(make_launcher, tmp_path):
     folder = tmp_path / "downloads"
-    launcher = make_launcher()
-    _configure(launcher, f'[downloads]\nfolder = "{folder}"\nask = true')
-    live = _signed_in(launcher)
+    live = _downloading_into(make_launcher, folder, "ask = true")
 
     assert live.command("click", selector="#file-download")["clicked"]
     _workday(live, lambda f: f["save_dialog"])
@@ -149,9 +148,7 @@ def test_with_downloads_ask_a_save_as_dialog_keeps_the_extension_of_a_typed_name
 
 def test_a_download_cut_half_way_leaves_no_partial_file(make_launcher, tmp_path):
     folder = tmp_path / "downloads"
-    launcher = make_launcher()
-    _configure(launcher, f'[downloads]\nfolder = "{folder}"')
-    live = _signed_in(launcher)
+    live = _downloading_into(make_launcher, folder)
 
     live.command("click", selector="#file-cut")
     facts = _workday(live, lambda f: len(f.get("downloads", [])) == 1)
@@ -164,9 +161,7 @@ def test_a_download_cut_half_way_leaves_no_partial_file(make_launcher, tmp_path)
 
 def test_a_download_folder_that_cannot_be_written_is_reported_and_the_app_lives(make_launcher, tmp_path):
     not_a_folder = tmp_path / "downloads"
-    launcher = make_launcher()
-    _configure(launcher, f'[downloads]\nfolder = "{not_a_folder}"')
-    live = _signed_in(launcher)
+    live = _downloading_into(make_launcher, not_a_folder)
     not_a_folder.write_text("a file where the folder should be", encoding="utf-8")
 
     live.command("click", selector="#file-download")
@@ -275,22 +270,9 @@ def media_page():
         b"function () { said('granted'); }, function (e) { said('denied:' + e.name); });</script></body></html>"
     )
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    server = OtherOrigin(body)
+    yield server.url
+    server.close()
 
 
 def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher, fake_media, media_page):
