@@ -13,10 +13,14 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tests.support.certs import CertFiles
+
+if TYPE_CHECKING:
+    from tokenservice.ldap_directory import LdapSettings
 
 __all__ = ["LdapUser", "RedisServer", "SlapdServer", "free_port", "require_binary"]
 
@@ -58,12 +62,13 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: 
             time.sleep(0.05)
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+def stop_process(proc: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout` seconds."""
     if proc is None or proc.poll() is not None:
         return
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
@@ -248,3 +253,22 @@ class RedisServer:
     def stop(self) -> None:
         stop_process(self._proc)
         self._proc = None
+
+
+def ldap_settings(slapd: SlapdServer, **overrides: Any) -> LdapSettings:
+    """The token service's directory settings for `slapd` (its service account, the chat-users group, no
+    lookup cache, short timeouts); `overrides` replace fields, e.g. `url=slapd.ldaps_url, ca_file=...`."""
+    from tokenservice.ldap_directory import LdapSettings
+
+    base = LdapSettings(
+        url=slapd.url,
+        base_dn=BASE_DN,
+        bind_dn=SERVICE_DN,
+        bind_password=SERVICE_PASSWORD,
+        user_filter="(&(objectClass=inetOrgPerson)(uid={username}))",
+        group_dn=GROUP_DN,
+        connect_timeout=2.0,
+        timeout=3.0,
+        lookup_cache_seconds=0,
+    )
+    return replace(base, **overrides)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,12 @@ from tests.support.servers import (
     SERVICE_PASSWORD,
     LdapUser,
     SlapdServer,
+    ldap_settings,
     require_binary,
 )
 from tokenservice.config import load_config
 from tokenservice.directory import DirectoryUnavailable
-from tokenservice.ldap_directory import LdapDirectory, LdapSettings
+from tokenservice.ldap_directory import LdapDirectory
 from tokenservice.throttle import ThrottleSettings
 
 from .conftest import RunningService
@@ -51,28 +51,13 @@ def slapd(tmp_path_factory: pytest.TempPathFactory, tls: CertFiles) -> Iterator[
     server.stop()
 
 
-def settings(slapd: SlapdServer, **overrides: Any) -> LdapSettings:
-    base = LdapSettings(
-        url=slapd.url,
-        base_dn=BASE_DN,
-        bind_dn=SERVICE_DN,
-        bind_password=SERVICE_PASSWORD,
-        user_filter="(&(objectClass=inetOrgPerson)(uid={username}))",
-        group_dn=GROUP_DN,
-        connect_timeout=2.0,
-        timeout=3.0,
-        lookup_cache_seconds=0,
-    )
-    return replace(base, **overrides)
-
-
 @pytest.fixture
 def ldap_service(
     slapd: SlapdServer, start_service: Callable[..., RunningService]
 ) -> Callable[..., RunningService]:
     def start(**ldap: Any) -> RunningService:
         service_overrides = ldap.pop("service", {})
-        return start_service(directory=LdapDirectory(settings(slapd, **ldap)), **service_overrides)
+        return start_service(directory=LdapDirectory(ldap_settings(slapd, **ldap)), **service_overrides)
 
     return start
 
@@ -123,7 +108,7 @@ def test_empty_password_is_refused_before_any_bind(slapd: SlapdServer) -> None:
     )
     assert (whoami.returncode, whoami.stdout.strip()) == (0, "anonymous")
     # ... so the directory says "wrong password" for it without binding (the HTTP layer refuses it too).
-    directory = LdapDirectory(settings(slapd))
+    directory = LdapDirectory(ldap_settings(slapd))
     try:
         assert asyncio.run(directory.authenticate("alice", "")) is None
     finally:
@@ -212,7 +197,7 @@ def test_a_stopped_directory_is_503_not_a_wrong_password_and_not_throttled(
     server = SlapdServer(tmp_path / "slapd", USERS[:1], tls).setup().start()
     try:
         throttle = ThrottleSettings(max_failures_per_username=2, max_failures_per_address=3)
-        service = start_service(directory=LdapDirectory(settings(server)), throttle=throttle)
+        service = start_service(directory=LdapDirectory(ldap_settings(server)), throttle=throttle)
         first = login(service, "alice", "alice-ldap-pw")
         assert first.status_code == 200  # a pooled service connection now exists and goes stale below
         bearer = {"Authorization": f"Bearer {first.json()['access_token']}"}
@@ -236,7 +221,7 @@ def test_a_stopped_directory_is_503_not_a_wrong_password_and_not_throttled(
 
 def test_secrets_never_reach_the_unavailable_message(tmp_path: Path, tls: CertFiles) -> None:
     server = SlapdServer(tmp_path / "slapd", USERS[:1], tls).setup()  # set up, never started
-    directory = LdapDirectory(settings(server, connect_timeout=1.0))
+    directory = LdapDirectory(ldap_settings(server, connect_timeout=1.0))
     try:
         with pytest.raises(DirectoryUnavailable) as caught:
             asyncio.run(directory.authenticate("alice", "alice-ldap-pw"))
@@ -289,7 +274,7 @@ def test_two_instances_on_ldap_and_redis_share_a_session(
     redis_server = RedisServer(tmp_path / "redis").start()
     try:
         one, two = (
-            start_service(directory=LdapDirectory(settings(slapd)), redis_url=redis_server.url)
+            start_service(directory=LdapDirectory(ldap_settings(slapd)), redis_url=redis_server.url)
             for _ in range(2)
         )
         resp = login(one, "alice", "alice-ldap-pw")

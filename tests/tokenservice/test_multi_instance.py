@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox
-from tests.support.servers import RedisServer, free_port
+from tests.support.servers import RedisServer, free_port, stop_process
 
 from .conftest import EMPLOYEES, write_users_file
 from .test_config_and_cli import REPO, _edit, _sandbox_config
@@ -63,13 +63,7 @@ def instances(
 
     yield start
     for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, timeout=15)
     redis_server.stop()
 
 

@@ -22,18 +22,10 @@ from rcsandbox import Sandbox
 from rcsandbox.background import BackgroundServer
 from tests.launcher.conftest import CREATE_TOKENS_SECRET, keyring_entry
 from tests.support.certs import make_test_ca
-from tests.support.servers import (
-    BASE_DN,
-    GROUP_DN,
-    SERVICE_DN,
-    SERVICE_PASSWORD,
-    LdapUser,
-    RedisServer,
-    SlapdServer,
-)
+from tests.support.servers import LdapUser, RedisServer, SlapdServer, ldap_settings
 from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
-from tokenservice.ldap_directory import LdapDirectory, LdapSettings
+from tokenservice.ldap_directory import LdapDirectory
 
 ALICE = LdapUser("alice", "alice-ldap-pw", "Alice Doe", "alice@example.com")
 
@@ -88,15 +80,7 @@ def organization(
         cleanup.callback(slapd.stop)
         redis_server = RedisServer(tmp_path / "redis").start()
         cleanup.callback(redis_server.stop)
-        ldap = LdapSettings(
-            url=slapd.ldaps_url,
-            ca_file=tls.ca_file,
-            base_dn=BASE_DN,
-            bind_dn=SERVICE_DN,
-            bind_password=SERVICE_PASSWORD,
-            user_filter="(uid={username})",
-            group_dn=GROUP_DN,
-        )
+        ldap = ldap_settings(slapd, url=slapd.ldaps_url, ca_file=tls.ca_file)
         instances = []
         for _ in range(2):
             config = token_service_config(
