@@ -20,6 +20,7 @@ import logging
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -87,25 +88,34 @@ async def _run(url: str, args: argparse.Namespace) -> dict[str, object]:
         first.raise_for_status()
         cold = time.perf_counter() - started  # creates the Rocket.Chat user and mints the token
 
-        for _ in range(min(200, args.requests)):  # warm-up: connections, caches
-            (await client.post("/api/rocketchat/token", headers=bearer)).raise_for_status()
-
-        latencies: list[float] = []
-        remaining = args.requests
-
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                t0 = time.perf_counter()
-                resp = await client.post("/api/rocketchat/token", headers=bearer)
-                latencies.append(time.perf_counter() - t0)
-                resp.raise_for_status()
-
-        wall_start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-        wall = time.perf_counter() - wall_start
+        latencies, wall = await warm_token_requests(
+            client, lambda: "/api/rocketchat/token", bearer, args.requests, args.concurrency
+        )
     return {"cold": cold, "latencies": latencies, "wall": wall}
+
+
+async def warm_token_requests(
+    client: httpx.AsyncClient, url: Callable[[], str], bearer: dict[str, str], requests: int, concurrency: int
+) -> tuple[list[float], float]:
+    """A warm-up (connections, the token cache), then `requests` token requests from `concurrency` workers,
+    each to `url()`: their latencies and the wall-clock seconds they took together."""
+    for _ in range(min(200, requests)):
+        (await client.post(url(), headers=bearer)).raise_for_status()
+    latencies: list[float] = []
+    remaining = requests
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            t0 = time.perf_counter()
+            resp = await client.post(url(), headers=bearer)
+            latencies.append(time.perf_counter() - t0)
+            resp.raise_for_status()
+
+    wall_start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - wall_start
 
 
 def _report(args: argparse.Namespace, results: dict[str, object]) -> None:

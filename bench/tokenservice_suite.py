@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from bench.tokenservice_bench import warm_token_requests
 from rcsandbox import Sandbox, SandboxConfig
 from rcsandbox.background import BackgroundServer
 from tests.support.servers import RedisServer, free_port, stop_process
@@ -278,23 +279,13 @@ async def _warm(group: str, name: str, urls: list[str], args: argparse.Namespace
         client.cookies.clear()  # the bearer only, as the launcher does
         bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
         targets = itertools.cycle(urls)
-        for _ in range(min(200, args.requests)):  # warm-up: connections, the token cache
-            (await client.post(f"{next(targets)}/api/rocketchat/token", headers=bearer)).raise_for_status()
-        latencies: list[float] = []
-        remaining = args.requests
-
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                t0 = time.perf_counter()
-                resp = await client.post(f"{next(targets)}/api/rocketchat/token", headers=bearer)
-                latencies.append(time.perf_counter() - t0)
-                resp.raise_for_status()
-
-        wall_start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-        wall = time.perf_counter() - wall_start
+        latencies, wall = await warm_token_requests(
+            client,
+            lambda: f"{next(targets)}/api/rocketchat/token",
+            bearer,
+            args.requests,
+            args.concurrency,
+        )
     return Result(group, name, latencies, wall, employees=1)
 
 
