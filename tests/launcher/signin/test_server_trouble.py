@@ -44,6 +44,20 @@ def serve():
         server.stop()
 
 
+@pytest.fixture
+def resume_against(rc, store, settings_for, client_for, serve):
+    """resume_against(handler) -> (url, outcome): the next start with alice's stored login, against an
+    organization service that answers every request with `handler`."""
+
+    def resume(handler):
+        url = serve(handler)
+        settings = settings_for(rc.url, url)
+        stored_alice(store)
+        return url, SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    return resume
+
+
 def stored_alice(store) -> None:
     store.save_login("alice", EMPLOYEES["alice"])
 
@@ -97,17 +111,13 @@ def test_organization_too_slow_times_out(rc, store, settings_for, client_for, se
     assert_login_kept(store)
 
 
-def test_organization_answers_an_html_error_page(rc, store, settings_for, client_for, serve):
+def test_organization_answers_an_html_error_page(store, resume_against):
     async def portal(request: Request) -> Response:
         return HTMLResponse(
             "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502
         )
 
-    url = serve(portal)
-    settings = settings_for(rc.url, url)
-    stored_alice(store)
-
-    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+    url, outcome = resume_against(portal)
 
     assert isinstance(outcome, Failed)
     assert outcome.message == (
@@ -118,17 +128,13 @@ def test_organization_answers_an_html_error_page(rc, store, settings_for, client
     assert_login_kept(store)
 
 
-def test_organization_answers_json_without_the_token(rc, store, settings_for, client_for, serve):
+def test_organization_answers_json_without_the_token(store, resume_against):
     async def no_token(request: Request) -> Response:
         if request.url.path == "/api/login":
             return JSONResponse({"access_token": "session-abc123", "token_type": "bearer", "expires_in": 60})
         return JSONResponse({"userId": "u1", "note": "no token here"})
 
-    url = serve(no_token)
-    settings = settings_for(rc.url, url)
-    stored_alice(store)
-
-    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+    url, outcome = resume_against(no_token)
 
     assert isinstance(outcome, Failed)
     assert outcome.message == (
@@ -256,9 +262,7 @@ def test_an_organization_that_reissues_a_rejected_token_is_a_clear_retryable_fai
     assert keyring_entry(store, "rocketchat-token") is None
 
 
-def test_an_employee_outside_the_chat_group_is_told_so_and_keeps_the_stored_login(
-    rc, store, settings_for, client_for, serve
-):
+def test_an_employee_outside_the_chat_group_is_told_so_and_keeps_the_stored_login(store, resume_against):
     """The token service's directory knows the person and the password, but not as a chat user (403
     not_permitted): that is not a wrong password, so nothing stored is forgotten."""
 
@@ -269,11 +273,7 @@ def test_an_employee_outside_the_chat_group_is_told_so_and_keeps_the_stored_logi
         }
         return JSONResponse(body, status_code=403)
 
-    url = serve(service)
-    settings = settings_for(rc.url, url)
-    stored_alice(store)
-
-    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+    url, outcome = resume_against(service)
 
     assert isinstance(outcome, Failed)
     assert outcome.message == (
@@ -283,9 +283,7 @@ def test_an_employee_outside_the_chat_group_is_told_so_and_keeps_the_stored_logi
     assert_login_kept(store)
 
 
-def test_an_unreachable_employee_directory_is_a_retry_later_and_keeps_the_stored_login(
-    rc, store, settings_for, client_for, serve
-):
+def test_an_unreachable_employee_directory_is_a_retry_later_and_keeps_the_stored_login(store, resume_against):
     async def service(request: Request) -> Response:
         body = {
             "error": "directory_unavailable",
@@ -293,11 +291,7 @@ def test_an_unreachable_employee_directory_is_a_retry_later_and_keeps_the_stored
         }
         return JSONResponse(body, status_code=503, headers={"Retry-After": "30"})
 
-    url = serve(service)
-    settings = settings_for(rc.url, url)
-    stored_alice(store)
-
-    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+    _url, outcome = resume_against(service)
 
     assert isinstance(outcome, Failed)
     assert "The employee directory cannot be reached right now" in outcome.message
