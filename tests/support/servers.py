@@ -46,6 +46,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_http(proc: subprocess.Popen[Any], url: str, what: str, timeout: float = 20.0) -> None:
+    """Poll `url` until it answers 200, while `proc` still runs (AssertionError naming `what` otherwise,
+    with the process's stderr when it was piped)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"{what} exited at start: {proc.stderr.read() if proc.stderr else ''}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{what} did not answer {url} within {timeout:.0f} s"
+        time.sleep(0.05)
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while True:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox
+from tests.support.servers import wait_for_http
 from tokenservice.config import ConfigError, load_config
 from tokenservice.directory import UsersFileDirectory
 
@@ -179,16 +180,7 @@ def _serving(path: Path) -> Iterator[tuple[str, list[str]]]:
     url = f"http://127.0.0.1:{port}"
     stderr_out: list[str] = []
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not answer /healthz within 20 s"
-            time.sleep(0.05)
+        wait_for_http(proc, f"{url}/healthz", "the service")
         yield url, stderr_out
     finally:
         proc.send_signal(signal.SIGINT)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox
-from tests.support.servers import RedisServer, free_port, stop_process
+from tests.support.servers import RedisServer, free_port, stop_process, wait_for_http
 
 from .conftest import EMPLOYEES, write_users_file
 from .test_config_and_cli import REPO, _edit, _sandbox_config
@@ -49,16 +49,7 @@ def instances(
             procs.append(proc)
             started.append((f"http://127.0.0.1:{port}", proc))
         for url, proc in started:
-            deadline = time.monotonic() + 20
-            while True:
-                assert proc.poll() is None, "a token-service process exited at start"
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "an instance did not become ready within 20 s"
-                time.sleep(0.05)
+            wait_for_http(proc, f"{url}/readyz", "a token-service instance")
         return started
 
     yield start
