@@ -19,6 +19,8 @@ address; they are bound to the configured one on their first successful use.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -31,6 +33,7 @@ from launcher.errors import (
     CredentialStoreError,
     InvalidCredentials,
     LauncherError,
+    RateLimited,
     SessionRejected,
     TokenRejected,
     UnexpectedResponse,
@@ -49,6 +52,9 @@ __all__ = ["ENTER_BOTH", "Failed", "NeedsCredentials", "Outcome", "RocketChatTok
 log = logging.getLogger(__name__)
 
 Source = Literal["cached", "stored-login", "new-login"]
+# An unattended sign-in waits out a rate limit that names its end, if that end is this close (seconds).
+MAX_BACKOFF_S = 30.0
+BACKOFF_TRIES = 2
 T = TypeVar("T")
 
 
@@ -102,6 +108,7 @@ class SignInFlow:
         self.organization = (
             OrganizationClient(settings.organization, self._client) if settings.organization else None
         )
+        self._sleep: Callable[[float], None] = time.sleep  # rate-limit waits
         self._session: OrgSession | None = None  # the organization session of this run, for sign-out
         # The configured token address, when the last look at the keyring found a session stored for another.
         self._session_elsewhere: str | None = None
@@ -122,6 +129,13 @@ class SignInFlow:
                 log.info("the cached Rocket.Chat token was rejected (401 on /me); signing in again")
                 rejected = cached.auth_token
                 self._quietly(self.store.forget_token)
+            except RateLimited as error:
+                # Every REST route is rate-limited per client IP, and a company NAT puts everyone behind
+                # one: the page's own login is not counted against /me, so let it decide.
+                log.info(
+                    "Rocket.Chat rate-limited the token check (%s); handing the token to the page", error
+                )
+                return SignedIn(token=cached, source="cached")
             except LauncherError as error:
                 log.warning("could not check the cached token: %s", error)
                 return Failed.of(error)
@@ -266,7 +280,9 @@ class SignInFlow:
         """A token from the stored organization session; None when the session is over (ask again)."""
         assert self.organization is not None
         try:
-            token = self.organization.rocketchat_token(session, revalidate=rejected is not None)
+            token = self._patiently(
+                True, lambda: self.organization.rocketchat_token(session, revalidate=rejected is not None)
+            )
         except SessionRejected:
             log.info("the stored organization session was rejected; it is forgotten")
             self._quietly(self.store.forget_session)
@@ -301,11 +317,14 @@ class SignInFlow:
         session: OrgSession | None = None
         try:
             if self.organization is None:
-                token = self.rocketchat.login(username, password)
+                token = self._patiently(stored, lambda: self.rocketchat.login(username, password))
             else:
-                session = self.organization.login(username, password)
+                session = self._patiently(stored, lambda: self.organization.login(username, password))
                 self._session = session
-                token = self.organization.rocketchat_token(session, revalidate=rejected is not None)
+                token = self._patiently(
+                    stored,
+                    lambda: self.organization.rocketchat_token(session, revalidate=rejected is not None),
+                )
         except InvalidCredentials as error:
             if stored:
                 log.info("the stored password was rejected; forgetting it, keeping the username")
@@ -359,6 +378,23 @@ class SignInFlow:
             log.warning("signed in, but could not remember it: %s", error)
             return f"Signed in, but this sign-in cannot be remembered: {error}"
         return None
+
+    def _patiently(self, unattended: bool, call: Callable[[], T]) -> T:
+        """``call()``; unattended (a start, not a typed sign-in), a 429 that names a wait of at most
+        MAX_BACKOFF_S is waited out, as the server's ``Retry-After`` / ``X-RateLimit-Reset`` says, up to
+        BACKOFF_TRIES times: at 9:00 a whole office shares one address and one rate limit."""
+        tries = 0
+        while True:
+            try:
+                return call()
+            except RateLimited as error:
+                tries += 1
+                wait = error.retry_after
+                if not unattended or wait is None or wait > MAX_BACKOFF_S or tries > BACKOFF_TRIES:
+                    raise
+                wait += random.uniform(0.0, min(1.0, wait / 2 + 0.1))  # noqa: S311 - spread, not a secret
+                log.info("rate-limited by %s; trying again in %.1f s", error.server, wait)
+                self._sleep(wait)
 
     @staticmethod
     def _quietly(action: Callable[[], T]) -> T | None:

@@ -24,6 +24,10 @@ __all__ = ["SERVER", "RocketChatClient"]
 log = logging.getLogger(__name__)
 
 SERVER = "Rocket.Chat"
+# Reading every public setting of an old server: pages of at most 100 (its default upper limit), and a
+# bound, so a server that never ends its list cannot hold the start.
+_SETTINGS_PAGE = 100
+_MAX_SETTINGS_PAGES = 20
 
 
 class RocketChatClient:
@@ -56,9 +60,32 @@ class RocketChatClient:
         return document
 
     def public_settings(self, ids: Iterable[str]) -> dict[str, Any]:
-        """``GET /api/v1/settings.public?_id=a,b``: the values of public settings by id (no auth)."""
+        """``GET /api/v1/settings.public?_id=a,b``: the values of public settings by id (no auth). A
+        setting Rocket.Chat did not list is absent from the result: unknown, never "off".
+
+        Servers before 7.0 ignore the ``_id`` filter and page through every public setting, so when the
+        answer holds settings that were not asked for, the pages are read until all were found
+        (docs/rocketchat-contract.md#public-settings-across-versions)."""
         wanted = list(ids)
-        response = self._send("GET", "/api/v1/settings.public", params={"_id": ",".join(wanted)})
+        values, document = self._settings_page({"_id": ",".join(wanted)}, wanted)
+        listed = document.get("settings") or []
+        filtered = all(isinstance(i, dict) and i.get("_id") in wanted for i in listed)
+        offset, total = len(listed), document.get("total")
+        pages = 0
+        while not filtered and len(values) < len(wanted) and listed and pages < _MAX_SETTINGS_PAGES:
+            if isinstance(total, int) and offset >= total:
+                break
+            found, document = self._settings_page({"offset": offset, "count": _SETTINGS_PAGE}, wanted)
+            values.update(found)
+            listed = document.get("settings") or []
+            offset += len(listed)
+            pages += 1
+        return values
+
+    def _settings_page(
+        self, params: dict[str, Any], wanted: list[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        response = self._send("GET", "/api/v1/settings.public", params=params)
         document = json_object(response, server=SERVER)
         if response.status_code == 429:
             raise rate_limited(response, document, server=SERVER)
@@ -69,11 +96,12 @@ class RocketChatClient:
             raise self._unexpected(
                 response, "answered settings.public without a settings list", "no-settings"
             )
-        values: dict[str, Any] = {}
-        for item in settings:
-            if isinstance(item, dict) and item.get("_id") in wanted:
-                values[item["_id"]] = item.get("value")
-        return values
+        values = {
+            item["_id"]: item.get("value")
+            for item in settings
+            if isinstance(item, dict) and item.get("_id") in wanted
+        }
+        return values, document
 
     def logout(self, token: RocketChatToken) -> None:
         """``POST /api/v1/logout``: ends this token (only this one) at Rocket.Chat."""

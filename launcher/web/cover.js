@@ -1,7 +1,11 @@
 /* Runs in the Rocket.Chat page at document creation (before Rocket.Chat's own scripts).
  * It only (1) draws the "Signing you in…" cover while the launcher signs the page in, and
- * (2) remembers Rocket.Chat's startup and logged-in/out CustomEvents, which fire once and would
- * be missed by a later check. It holds no token and posts nothing. When one of those events fires it
+ * (2) remembers what Rocket.Chat's client did that a later check would miss: its startup and
+ * logged-in/out CustomEvents, and its reads and writes of Meteor's login-token key. Those writes are
+ * the proof of a sign-in: Meteor stores the token only after the server accepted a login, while the
+ * logged-in event also fires for the optimistic user id of a resume still in flight
+ * (docs/rocketchat-contract.md#server-confirmed-sign-in). It holds no token and posts nothing.
+ * When one of those things happens it
  * writes a fixed marker to the console ("rocketchat-launcher:wake:<event>"): the Qt window catches it
  * and reads `__rcLauncher` at once instead of waiting for its next poll. A marker is only a wake-up
  * (any script could write one); the launcher decides from the page's state it reads itself.
@@ -26,13 +30,58 @@
     shownAt: null,
     hiddenAt: null,
     early: document.readyState === 'loading',  // installed before Rocket.Chat's scripts ran
+    clientStarted: false,  // Meteor's accounts client read its stored login (or Rocket.Chat said startup)
+    stored: 0,             // logins the server accepted in this document (Meteor wrote the token)
+    removed: 0,            // times the client dropped a stored token (refused, expired, logged out)
+    storedAt: 0,
+    removedAt: 0,
     showCover: function () { mount(); },
-    hideCover: function () { unmount(); }
+    hideCover: function () { unmount(); },
+    // The launcher's own reads go through the original getItem, so they never count as the client's.
+    read: function (store, key) { return originalGet ? originalGet.call(store, key) : store.getItem(key); },
+    // Whether the token the client dropped last (and has not replaced since) is `token`.
+    dropped: function (token) { return lastDropped !== null && lastDropped === token && state.removedAt >= state.storedAt; }
   };
+  var originalGet = null;
+  var lastDropped = null;
   Object.defineProperty(window, '__rcLauncher', { value: state });
 
   function wake(what) { try { console.debug('rocketchat-launcher:wake:' + what); } catch (e) {} }
-  window.addEventListener('startup', function () { state.startedUp = true; wake('startup'); });
+  function started() { if (!state.clientStarted) { state.clientStarted = true; wake('client'); } }
+  function isTokenKey(key) {
+    return typeof key === 'string' && (key === 'Meteor.loginToken' || key.indexOf('Meteor.loginToken:') === 0);
+  }
+  // Meteor keeps the login in localStorage (sessionStorage with "forget session on window close"), under
+  // plain keys or keys namespaced for a ROOT_URL path; both go through Storage.prototype.
+  (function watchStorage() {
+    var proto = window.Storage && window.Storage.prototype;
+    if (!proto) return;
+    var get = proto.getItem, set = proto.setItem, remove = proto.removeItem;
+    originalGet = get;
+    proto.getItem = function (key) {
+      if (isTokenKey(key)) started();
+      return get.apply(this, arguments);
+    };
+    proto.setItem = function (key, value) {
+      var result = set.apply(this, arguments);
+      if (isTokenKey(key) && value) {
+        started();
+        state.stored += 1; state.storedAt = Date.now(); state.loggedOut = false; lastDropped = null;
+        wake('stored');
+      }
+      return result;
+    };
+    proto.removeItem = function (key) {
+      var before = isTokenKey(key) ? get.call(this, key) : null;
+      var result = remove.apply(this, arguments);
+      if (before !== null) {
+        state.removed += 1; state.removedAt = Date.now(); lastDropped = before;
+        wake('dropped');
+      }
+      return result;
+    };
+  })();
+  window.addEventListener('startup', function () { state.startedUp = true; started(); wake('startup'); });
   window.addEventListener('Custom_Script_Logged_In', function () {
     state.loggedIn = true; state.loggedOut = false; wake('logged-in');
   });

@@ -35,6 +35,38 @@ SIGN_IN_LINK_REFUSED = (
 )
 
 
+class _PageClock:
+    """A wait that follows the page: `wait_s` counts from the moment Rocket.Chat's client started in the
+    document shown (it read its stored login, or said `startup`); a page still loading its scripts is
+    not late, up to strategy.PAGE_LOAD_CAP_S, and a new document starts the count again (within
+    PAGE_LOAD_CAP_S + `wait_s` in all, so reloads cannot keep it waiting forever)."""
+
+    def __init__(self, wait_s: float) -> None:
+        self._wait_s = wait_s
+        self._begun = time.monotonic()
+        self._doc: Any = None
+        self._started: float | None = None
+
+    def saw(self, page: dict[str, Any]) -> None:
+        doc = page.get("doc")
+        if doc != self._doc:
+            self._doc, self._started = doc, None
+        if page.get("clientStarted") and self._started is None:
+            self._started = time.monotonic()
+
+    def running_for(self) -> float:
+        """Seconds since the client started (0 while it has not)."""
+        return 0.0 if self._started is None else time.monotonic() - self._started
+
+    def over(self) -> bool:
+        now = time.monotonic()
+        if now - self._begun > strategy.PAGE_LOAD_CAP_S + self._wait_s:
+            return True
+        if self._started is None:
+            return now - self._begun > strategy.PAGE_LOAD_CAP_S
+        return now - self._started > self._wait_s
+
+
 class PageHandOff:
     """One per window. Every loop takes the episode it serves and stops when that episode is over."""
 
@@ -59,22 +91,20 @@ class PageHandOff:
         ).start()
 
     def _watch(self, gen: int, user_id: str, decided: threading.Event) -> None:
-        """Confirm as soon as the page signs itself in as `user_id`: Meteor.userId is that user AND
-        Rocket.Chat fired its logged-in event, seen by cover.js from document start. Gives up (sets
-        `decided`, confirms nothing) when the page left Rocket.Chat or failed to load, or started up
-        without that user stored: then the token path signs the page in as usual."""
+        """Confirm as soon as the page signs itself in as `user_id`: Meteor.userId is that user AND the
+        server accepted its resume (Meteor wrote the token, seen by cover.js from document start; the
+        logged-in event alone also fires for an optimistic resume that may fail). Gives up (sets
+        `decided`, confirms nothing) when the page left Rocket.Chat or failed to load, started up without
+        that user stored, or dropped its stored login: then the token path signs the page in as usual."""
         shell = self._shell
         script = injection.page_session(shell.rc_origin, user_id)
-        deadline = time.monotonic() + strategy.PAGE_SESSION_WAIT_S
+        clock = _PageClock(strategy.PAGE_SESSION_WAIT_S)
         try:
-            while (
-                shell.episodes.current(gen)
-                and shell.state == State.SIGNING_IN
-                and time.monotonic() < deadline
-            ):
+            while shell.episodes.current(gen) and shell.state == State.SIGNING_IN and not clock.over():
                 seen = shell.wakeups.seen()
                 page = shell.evaluate(script, timeout=1.0)
                 if isinstance(page, dict):
+                    clock.saw(page)
                     if page.get("signedIn"):
                         shell.remember = True  # the mark exists only for a remembered sign-in
                         self.confirmed(gen, LoginPath.PAGE_SESSION, user_id, lifted=bool(page.get("lifted")))
@@ -82,7 +112,9 @@ class PageHandOff:
                     if not page.get("onRocketChat") and shell.load_failed():
                         return
                     if page.get("onRocketChat") and not page.get("early"):
-                        return  # cover.js came late: Rocket.Chat's event may be missed, so no proof here
+                        return  # cover.js came late: the page's own proof may be missed, so none here
+                    if page.get("dropped"):
+                        return  # the server refused the stored session (revoked, expired)
                     if page.get("startedUp") and not page.get("userMatches"):
                         return
                 elif shell.load_failed():
@@ -97,7 +129,7 @@ class PageHandOff:
         watch = self._page_watch
         if watch is None or watch[0] != gen:
             return self._confirmed_gen == gen
-        watch[1].wait(strategy.PAGE_SESSION_WAIT_S)
+        watch[1].wait(strategy.PAGE_LOAD_CAP_S + strategy.PAGE_SESSION_WAIT_S)
         return self._confirmed_gen == gen
 
     # -- the token
@@ -135,7 +167,6 @@ class PageHandOff:
         else:
             shell.load(f"{shell.rc_url}/home?resumeToken={quote(token.auth_token, safe='')}")
         wait = strategy.COMMAND_WAIT_S if command else strategy.RESUME_WAIT_S
-        deadline = time.monotonic() + wait
         self._attempts += 1
         tick = injection.login_tick(
             shell.rc_origin,
@@ -143,21 +174,24 @@ class PageHandOff:
             token.user_id,
             command,
             attempt=f"{gen}.{self._attempts}",
-            wait_s=wait,
+            wait_s=strategy.PAGE_LOAD_CAP_S + wait,
             interval_s=strategy.IN_PAGE_POST_INTERVAL_S,
             retry_s=strategy.IN_PAGE_RETRY_S,
             fast_for_s=strategy.IN_PAGE_FAST_FOR_S,
         )
         script = shell.cover_source(cover=True) + "\n" + tick
         try:
-            return self._attempt_loop(gen, script, command, deadline)
+            return self._attempt_loop(gen, script, token, command, _PageClock(wait))
         finally:
             shell.evaluate(injection.stop_login(shell.rc_origin), timeout=1.0)
 
-    def _attempt_loop(self, gen: int, script: str, command: bool, deadline: float) -> Outcome:
+    def _attempt_loop(self, gen: int, script: str, token: Any, command: bool, clock: _PageClock) -> Outcome:
+        """Read the page at each wake-up until it is signed in with `token`, refused it, or `clock` says
+        the wait is over: counted from the moment Rocket.Chat's client started, not from the load."""
         shell = self._shell
         seen_link = False  # the deep link's document is up (Rocket.Chat strips the parameter once it tried)
         stripped_at: float | None = None
+        probed = False
         while shell.episodes.current(gen):
             if self._confirmed_gen == gen:
                 return Outcome.CONFIRMED  # the page signed itself in meanwhile (page-session watcher)
@@ -169,19 +203,43 @@ class PageHandOff:
             if not on_rocketchat and shell.load_failed():
                 return Outcome.UNREACHABLE
             if isinstance(state, dict):
+                clock.saw(state)
                 if state.get("signedIn"):
                     self._lifted = bool(state.get("lifted"))
                     return Outcome.CONFIRMED
+                if state.get("droppedMine"):
+                    return Outcome.REJECTED  # the client tried this very token and the server refused it
                 if not command and state.get("onRocketChat"):
                     seen_link = seen_link or bool(state.get("resumeParam"))
                     if seen_link and not state.get("resumeParam"):
                         stripped_at = stripped_at or time.monotonic()
                         if time.monotonic() - stripped_at > strategy.REJECTED_GRACE_S:
                             return Outcome.REJECTED
-            if time.monotonic() > deadline:
+                if command and not probed and clock.running_for() > strategy.TOKEN_PROBE_AFTER_S:
+                    probed = True
+                    if self._token_revoked(token):
+                        return Outcome.REJECTED
+            if clock.over():
                 return Outcome.TIMEOUT
             self._pause(seen)
         return Outcome.CANCELLED
+
+    def _token_revoked(self, token: Any) -> bool:
+        """Rocket.Chat's client ignores a refused command silently: ask Rocket.Chat whether it still
+        knows the token (one `/me`). Unknown (rate limit, network) counts as not revoked."""
+        from launcher.errors import TokenRejected
+
+        flow = self._shell.session.wait_flow()
+        if flow is None:
+            return False
+        try:
+            flow.rocketchat.me(token)
+        except TokenRejected:
+            _log.info("Rocket.Chat no longer knows the token the page was given; getting a fresh one")
+            return True
+        except Exception as exc:
+            _log.info("could not check the token while the page signs in (%s)", exc)
+        return False
 
     def _pause(self, seen: int) -> None:
         """Until the page's next wake-up or the engine's poll interval, whichever comes first."""
@@ -213,6 +271,7 @@ class PageHandOff:
         shell.login_path = str(path)
         webstate.set_signed_in(shell.paths, shell.remember, user_id if shell.remember else None)
         shell.change_state(gen, State.SIGNED_IN, path=str(path))
+        shell.signed_in_watch.start(gen, user_id)
 
     def _not_confirmed(self, gen: int, token: Any, refreshed: bool) -> None:
         """The page did not sign in with this token. Rocket.Chat's REST API does not check a token's

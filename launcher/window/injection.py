@@ -27,33 +27,45 @@ def cover_script(rc_origin: str, organization: str, cover: bool, template: Path 
 
 
 # Reads Rocket.Chat's own sign-in state: the Meteor.* keys, plain or namespaced, in localStorage
-# or sessionStorage (Accounts_ForgetUserSessionOnWindowClose), plus the CustomEvents seen by cover.js.
-# See docs/rocketchat-contract.md#meteor-storage-keys.
+# or sessionStorage (Accounts_ForgetUserSessionOnWindowClose), plus what cover.js saw. With cover.js
+# installed at document start, the proof of a sign-in is Meteor writing the login token in this
+# document (it does so only once the server accepted a login); Rocket.Chat's logged-in event and the
+# stored user id are there before that, for an optimistic resume the server may still refuse.
+# Installed late (other backends), the stored token equal to the one handed over must do.
+# See docs/rocketchat-contract.md#server-confirmed-sign-in and #meteor-storage-keys.
 _READ_STATE = """
 function __rclState(userId, token) {
+  var seen = window.__rcLauncher || {};
+  function read(store, key) { return seen.read ? seen.read(store, key) : store.getItem(key); }
   function scan(store) {
     var found = {uid: null, tok: null};
     try {
       for (var i = 0; i < store.length; i++) {
         var key = store.key(i);
-        if (key === 'Meteor.userId' || key.indexOf('Meteor.userId:') === 0) found.uid = store.getItem(key);
-        if (key === 'Meteor.loginToken' || key.indexOf('Meteor.loginToken:') === 0) found.tok = store.getItem(key);
+        if (key === 'Meteor.userId' || key.indexOf('Meteor.userId:') === 0) found.uid = read(store, key);
+        if (key === 'Meteor.loginToken' || key.indexOf('Meteor.loginToken:') === 0) found.tok = read(store, key);
       }
     } catch (e) {}
     return found;
   }
   var a = scan(window.localStorage), b = scan(window.sessionStorage);
   var uid = a.uid || b.uid, tok = a.tok || b.tok;
-  var seen = window.__rcLauncher || {};
+  var early = seen.early === true;
   var userMatches = uid === userId;
+  var serverAccepted = (seen.stored || 0) > 0 && (seen.storedAt || 0) >= (seen.removedAt || 0);
   return {
     userMatches: userMatches,
-    tokenMatches: tok === token,
+    tokenMatches: token !== null && tok === token,
     event: seen.loggedIn === true,
-    // With cover.js installed at document start, Rocket.Chat's own event is the proof (stored keys alone
-    // are there before its client even started); installed late (other backends), storage must do.
-    signedIn: userMatches && (seen.loggedIn === true || (seen.early !== true && tok === token)),
-    cover: seen.coverVisible === true
+    early: early,
+    // the client is running (it read its stored login); installed late, the loaded document must do
+    clientStarted: early ? seen.clientStarted === true : document.readyState === 'complete',
+    hasToken: Boolean(tok),
+    dropped: (seen.removed || 0) > 0 && (seen.removedAt || 0) >= (seen.storedAt || 0),
+    droppedMine: token !== null && Boolean(seen.dropped) && seen.dropped(token),
+    signedIn: userMatches && Boolean(tok) && (early ? serverAccepted : tok === token),
+    cover: seen.coverVisible === true,
+    doc: performance.timeOrigin  // one per document: a reload starts the client, and the wait, anew
   };
 }
 """
@@ -165,8 +177,8 @@ def stop_login(rc_origin: str) -> str:
 
 def page_session(rc_origin: str, user_id: str) -> str:
     """Whether the page signed itself in (its own stored session) as `user_id`: Meteor.userId is that user
-    AND Rocket.Chat fired Custom_Script_Logged_In (seen by cover.js from document start); if so the cover
-    is lifted in the same step. No token."""
+    AND the server accepted the resume (Meteor wrote the token in this document, seen by cover.js from
+    document start); if so the cover is lifted in the same step. No token."""
     return (
         "(function (RC_ORIGIN, USER_ID) {"
         + _READ_STATE
@@ -174,16 +186,46 @@ def page_session(rc_origin: str, user_id: str) -> str:
   if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
   var s = __rclState(USER_ID, null);
   var seen = window.__rcLauncher || {};
-  var signedIn = s.userMatches && s.event && seen.early === true;
+  var signedIn = s.signedIn && s.early;
   if (signedIn) seen.hideCover();
   return {origin: location.origin, onRocketChat: true, userMatches: s.userMatches, event: s.event,
-          early: seen.early === true, loggedOut: seen.loggedOut === true, startedUp: seen.startedUp === true,
+          early: s.early, clientStarted: s.clientStarted, doc: s.doc, dropped: s.dropped, hasToken: s.hasToken,
+          loggedOut: seen.loggedOut === true, startedUp: seen.startedUp === true,
           signedIn: signedIn, lifted: signedIn};
 })("""
         + json.dumps(rc_origin)
         + ", "
         + json.dumps(user_id)
         + ")"
+    )
+
+
+def signed_in_check(rc_origin: str, user_id: str) -> str:
+    """After the sign-in: is the page still signed in as `user_id`? {signedOut: true} once the client
+    dropped its login (an admin logged the user out, the session was revoked or expired). No token."""
+    return (
+        "(function (RC_ORIGIN, USER_ID) {"
+        + _READ_STATE
+        + """
+  if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
+  var s = __rclState(USER_ID, null);
+  var seen = window.__rcLauncher || {};
+  return {origin: location.origin, onRocketChat: true, clientStarted: s.clientStarted,
+          hasToken: s.hasToken, userMatches: s.userMatches,
+          signedOut: s.clientStarted && !s.hasToken && (s.dropped || seen.loggedOut === true)};
+})("""
+        + json.dumps(rc_origin)
+        + ", "
+        + json.dumps(user_id)
+        + ")"
+    )
+
+
+def show_cover(rc_origin: str) -> str:
+    """Cover the page again (it fell to Rocket.Chat's login form and is being signed in again)."""
+    return (
+        f"(function (o) {{ if (location.origin === o && window.__rcLauncher) window.__rcLauncher.showCover(); "
+        f"return true; }})({json.dumps(rc_origin)})"
     )
 
 

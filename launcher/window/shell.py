@@ -35,6 +35,7 @@ from launcher.window.local_pages import LocalPages
 from launcher.window.open_link import LinkOpener
 from launcher.window.renderer import renderer_problem
 from launcher.window.session import Session
+from launcher.window.signed_in_watch import SignedInWatch
 from launcher.window.states import Episodes, LoginPath, State
 from launcher.window.wakeups import MILESTONES, Wakeups
 from launcher.window.workday.options import workday_options
@@ -88,6 +89,7 @@ class Shell:
         self.pages = LocalPages(self, username)
         self.handoff = PageHandOff(self)
         self.session = Session(self)
+        self.signed_in_watch = SignedInWatch(self)  # signs the page in again when Rocket.Chat drops it
         self.desktop = Desktop(self)
         self.links = LinkOpener(self)  # `rocketchat-launcher open <link>`: the room, once signed in
         self.exit_rule = ExitWhenReady(self.request_exit) if exit_when_ready else None

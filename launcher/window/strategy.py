@@ -19,11 +19,17 @@ RECEIVE_ENABLE = "Iframe_Integration_receive_enable"
 RECEIVE_ORIGIN = "Iframe_Integration_receive_origin"
 PUBLIC_SETTING_IDS = (RECEIVE_ENABLE, RECEIVE_ORIGIN)
 
-# Bounded waits: how long the command may stay unconfirmed before `auto` falls back, and how long the
-# deep link may take. Rocket.Chat's client attaches its listener late, so be generous
-# (docs/rocketchat-contract.md#startup-race).
+# Bounded waits, counted from the moment Rocket.Chat's client started (cover.js sees it read its stored
+# login, or its `startup`), never from the page load: a real client downloads megabytes of scripts first,
+# which takes seconds, sometimes more than ten (docs/rocketchat-contract.md#slow-starts). How long the
+# command may stay unconfirmed before `auto` falls back, and how long the deep link's login may take.
 COMMAND_WAIT_S = 12.0
 RESUME_WAIT_S = 20.0
+# A page whose client has not started yet is still loading, not failing; past this, it counts as failed.
+PAGE_LOAD_CAP_S = 90.0
+# The command unconfirmed this long after the client started: ask Rocket.Chat (one /me) whether the token
+# was revoked meanwhile, since the client ignores a refused command silently.
+TOKEN_PROBE_AFTER_S = 3.0
 # The command is posted by a script inside the page (injection.login_tick): at once, right after
 # Rocket.Chat's `startup`, then every IN_PAGE_POST_INTERVAL_S until Rocket.Chat started (or for at most
 # IN_PAGE_FAST_FOR_S), and every IN_PAGE_RETRY_S after that (each post is then a rate-limited login
@@ -51,14 +57,15 @@ def command_can_work(public_settings: dict[str, Any], rc_origin: str) -> bool:
 
 
 def first_path(strategy: str, public_settings: dict[str, Any] | None, rc_origin: str) -> LoginPath:
-    """The path to try first. `public_settings` is None when they could not be read (then try the command,
-    which falls back to the deep link if it is not confirmed in time)."""
+    """The path to try first. `public_settings` is None when they could not be read, and lacks the
+    receive setting when Rocket.Chat did not list it: then try the command, which falls back to the deep
+    link if it is not confirmed in time."""
     if strategy == "resume-token":
         return "resume-token"
     if strategy == "iframe-command":
         return "iframe-command"
-    if public_settings is None:
-        return "iframe-command"
+    if public_settings is None or RECEIVE_ENABLE not in public_settings:
+        return "iframe-command"  # unknown (not read, or not listed): a missing setting is not "off"
     return "iframe-command" if command_can_work(public_settings, rc_origin) else "resume-token"
 
 

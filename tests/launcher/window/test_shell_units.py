@@ -64,7 +64,8 @@ RC = "https://chat.example.com"
             {"Iframe_Integration_receive_enable": False, "Iframe_Integration_receive_origin": "*"},
             "resume-token",
         ),
-        ({}, "resume-token"),  # Rocket.Chat's default: receive disabled
+        ({"Iframe_Integration_receive_enable": False}, "resume-token"),  # Rocket.Chat's default
+        ({}, "iframe-command"),  # not listed (an old server's paged list): unknown, so try, then fall back
     ],
 )
 def test_auto_strategy_follows_rocketchats_exact_rules(settings, expected):
