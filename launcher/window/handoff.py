@@ -148,7 +148,7 @@ class PageHandOff:
                 self.confirmed(gen, path, lifted=self._lifted)
                 return
             if outcome == Outcome.UNREACHABLE:
-                shell.pages.show_error(gen, UNREACHABLE)
+                shell.show_unreachable(gen)
                 return
             if outcome == Outcome.CANCELLED:
                 return

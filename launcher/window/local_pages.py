@@ -19,7 +19,9 @@ from launcher.window.states import State
 if TYPE_CHECKING:
     from launcher.window.shell import Shell
 
-__all__ = ["LocalPages"]
+__all__ = ["ERROR_TITLE", "LocalPages"]
+
+ERROR_TITLE = "Rocket.Chat could not open"
 
 _LOGO_MAX_BYTES = 1_000_000
 _LOGO_TYPES = {
@@ -42,7 +44,7 @@ class LocalPages:
         self._notice: str | None = None
         self._message: str | None = None
         self._field: str | None = None
-        self._title = "Rocket.Chat could not open"
+        self._title = ERROR_TITLE
         self._can_retry = True
 
     # -- showing them
@@ -62,12 +64,13 @@ class LocalPages:
             shell.load(navigation.local_page_url("signin.html"))
         shell.change_state(gen, State.SIGNIN, message=message)
 
-    def show_error(self, gen: int, message: str, retry: bool = True) -> None:
+    def show_error(self, gen: int, message: str, retry: bool = True, title: str | None = None) -> None:
         shell = self._shell
         with shell.episodes.lock:
             if not shell.episodes.current(gen):
                 return
             self._message, self._can_retry = message, retry
+            self._title = title or ERROR_TITLE
         shell.load(navigation.local_page_url("error.html"))
         shell.change_state(gen, State.ERROR, message=message)
 

@@ -33,6 +33,7 @@ from launcher.window.exit_when_ready import EXIT_BACKEND, EXIT_FAILED, EXIT_OK, 
 from launcher.window.handoff import SIGN_IN_LINK_REFUSED, UNREACHABLE, PageHandOff
 from launcher.window.local_pages import LocalPages
 from launcher.window.open_link import LinkOpener
+from launcher.window.page_trust import PageTrust
 from launcher.window.renderer import renderer_problem
 from launcher.window.session import Session
 from launcher.window.signed_in_watch import SignedInWatch
@@ -48,6 +49,7 @@ WINDOW_SIZE = (1180, 780)
 DESKTOP_WAIT_S = 15.0
 WORKER_AFTER_S = 1.0
 SIGNED_OUT_NOTICE = "You are signed out."
+CERTIFICATE_TITLE = "Rocket.Chat's certificate is not trusted"
 
 
 class Shell:
@@ -89,6 +91,7 @@ class Shell:
         self.pages = LocalPages(self, username)
         self.handoff = PageHandOff(self)
         self.session = Session(self)
+        self.trust = PageTrust(settings.ca_file)  # the page trusts what the sign-in trusts
         self.signed_in_watch = SignedInWatch(self)  # signs the page in again when Rocket.Chat drops it
         self.desktop = Desktop(self)
         self.links = LinkOpener(self)  # `rocketchat-launcher open <link>`: the room, once signed in
@@ -287,6 +290,16 @@ class Shell:
         last = self._last_load
         return bool(last and not last[1] and navigation.is_rocketchat(last[0], self.rc_origin))
 
+    def show_unreachable(self, gen: int) -> None:
+        """Rocket.Chat's page did not load: a refused certificate gets its own page (the host, the
+        issuer, what IT must do), never "check your network"; anything else is the network."""
+        last = self._last_load
+        refusal = self.trust.refusal(last[0] if last else self.rc_url) or self.trust.refusal(self.rc_url)
+        if refusal is None:
+            self.pages.show_error(gen, UNREACHABLE)
+        else:
+            self.pages.show_error(gen, refusal.message(), title=CERTIFICATE_TITLE)
+
     def cover_source(self, cover: bool) -> str:
         return injection.cover_script(self.rc_origin, self.organization, cover)
 
@@ -342,6 +355,7 @@ class Shell:
             on_wake=self._on_wake,
             wake_marker=injection.WAKE_MARKER,
             bridge_call=bridge.dispatch,
+            certificate_error=self.trust.decide,
             workday=workday_options(
                 self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
             ),
@@ -380,7 +394,7 @@ class Shell:
         self.closed.wait(0.5)
         state = self.evaluate("({origin: location.origin})")
         if isinstance(state, dict) and state.get("origin") != self.rc_origin and self.episodes.current(gen):
-            self.pages.show_error(gen, UNREACHABLE)
+            self.show_unreachable(gen)
 
     def _open_external(self, url: str) -> None:
         if navigation.carries_secret(url):

@@ -31,7 +31,8 @@ class PageHooks:
     the window; `back_to_rocketchat()` is called when a page of another origin got into the window
     anyway (engines without a navigation hook); `on_wake(what)` hears cover.js's console marker;
     `bridge_call(window, name, params, call_id)` replaces pywebview's own dispatcher for every call a
-    page makes through `window.pywebview` (see launcher/window/bridge.py).
+    page makes through `window.pywebview` (see launcher/window/bridge.py); `certificate_error` decides
+    on a server certificate the engine doubted.
     """
 
     rc_origin: str
@@ -44,6 +45,10 @@ class PageHooks:
     on_wake: Callable[[str], None]
     wake_marker: str
     bridge_call: Callable[[Any, str, Any, str], None]
+    #: `certificate_error(url, chain_der, authority_invalid, description)`: True lets the engine use a
+    #: chain it doubted (launcher/window/page_trust.py decides); engines that check certificates
+    #: against the OS store themselves never call it.
+    certificate_error: Callable[[str, list[bytes], bool, str], bool]
     #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
     workday: WorkdayOptions
 

@@ -98,6 +98,7 @@ class GuardedPage(_PywebviewPage):
             set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
         self.loadFinished.connect(self._load_finished)
         self.renderProcessTerminated.connect(self._render_process_terminated)
+        self.certificateError.connect(self._certificate_error)
 
     def setWebChannel(self, channel: Any, *args: Any) -> None:
         """pywebview attaches its channel once, for every page: keep it out of the main world until a
@@ -196,6 +197,26 @@ class GuardedPage(_PywebviewPage):
             return
         if self._hooks is not None:
             self._hooks.on_load_finished(self.url().toString(), bool(ok))
+
+    def _certificate_error(self, error: Any) -> None:
+        """The engine doubts a server's certificate: the launcher's own trust decides (page_trust.py);
+        Chromium's default would refuse a company CA that the sign-in trusts."""
+        hooks = self._hooks
+        accept = False
+        try:
+            chain = [bytes(certificate.toDer()) for certificate in error.certificateChain()]
+            authority = error.type() == type(error).Type.CertificateAuthorityInvalid
+            accept = bool(
+                hooks is not None
+                and error.isOverridable()
+                and hooks.certificate_error(error.url().toString(), chain, authority, error.description())
+            )
+        except Exception:
+            _log.exception("could not check a server certificate; refusing it")
+        if accept:
+            error.acceptCertificate()
+        else:
+            error.rejectCertificate()
 
     def _render_process_terminated(self, status: Any, exit_code: int) -> None:
         if self._hooks is not None:
