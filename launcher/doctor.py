@@ -22,7 +22,7 @@ from launcher.signin.http import make_client
 from launcher.signin.orgclient import OrganizationClient
 from launcher.signin.rcclient import RocketChatClient
 
-__all__ = ["Check", "exit_code", "format_json", "format_text", "run_checks"]
+__all__ = ["Check", "exit_code", "format_json", "format_text", "run_checks", "version_notes"]
 
 Status = Literal["ok", "warn", "fail", "skip"]
 
@@ -78,6 +78,7 @@ def run_checks(
         checks += [
             Check("Organization sign-in service", "skip", needs),
             Check("Rocket.Chat", "skip", needs),
+            Check("Page certificate", "skip", needs),
             Check("Iframe login command", "skip", needs),
         ]
         checks += _keyring_checks(store)
@@ -89,6 +90,7 @@ def run_checks(
         rocketchat = RocketChatClient(settings.rocketchat_url, client)
         rc_check = _check_rocketchat(rocketchat)
         checks.append(rc_check)
+        checks.append(_check_page_certificate(settings))
         if rc_check.status == "fail":
             checks.append(Check("Iframe login command", "skip", "needs Rocket.Chat to answer"))
         else:
@@ -146,7 +148,52 @@ def _check_rocketchat(rocketchat: RocketChatClient) -> Check:
         info = rocketchat.info()
     except LauncherError as error:
         return Check("Rocket.Chat", "fail", str(error))
-    return Check("Rocket.Chat", "ok", f"version {info['version']} answers at {rocketchat.base_url}")
+    version = info["version"]
+    detail = f"version {version} answers at {rocketchat.base_url}"
+    notes = version_notes(version)
+    return Check("Rocket.Chat", "ok", detail + (f"; {notes}" if notes else ""))
+
+
+def version_notes(version: str) -> str:
+    """What the launcher does differently for this Rocket.Chat version, in words for IT
+    (docs/rocketchat-contract.md#version-differences)."""
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return f"an unrecognised version number, so the launcher assumes a current server ({version!r})"
+    notes = []
+    if major < 7:
+        notes.append(
+            "before 7.0, so its public settings come as one long list that the launcher reads page by page"
+        )
+    if (major, minor) < (7, 8):
+        notes.append("unread counts come from its unread-changed event only")
+    else:
+        notes.append("rooms unread without a count show as a dot, from its per-room unread events")
+    return "; ".join(notes)
+
+
+def _check_page_certificate(settings: Settings) -> Check:
+    from launcher.certificate_check import CertificateCheckError, check_page_certificate
+
+    name = "Page certificate"
+    url = settings.rocketchat_url
+    if not url.startswith("https://"):
+        return Check(name, "skip", f"{url} is not https")
+    try:
+        refusal = check_page_certificate(url, settings.ca_file, settings.proxy)
+    except CertificateCheckError as error:
+        return Check(name, "fail", str(error))
+    if refusal is None:
+        extra = " (with network.ca_file)" if settings.ca_file else ""
+        return Check(name, "ok", f"the window trusts the certificate chain of {url}{extra}")
+    return Check(
+        name,
+        "fail",
+        refusal.message(),
+        "add the CA certificate that issued it (PEM) as network.ca_file, or install it in the system's trust "
+        "store (update-ca-certificates), then run doctor again.",
+    )
 
 
 def _check_iframe(settings: Settings, rocketchat: RocketChatClient) -> Check:
@@ -158,6 +205,14 @@ def _check_iframe(settings: Settings, rocketchat: RocketChatClient) -> Check:
     except LauncherError as error:
         return Check(name, "fail", str(error))
     origin = settings.rocketchat_origin
+    if _RECEIVE_ENABLE not in values:
+        return Check(
+            name,
+            "warn",
+            f"Rocket.Chat did not list {_RECEIVE_ENABLE} among its public settings, so whether it takes the "
+            "command is unknown; the launcher tries the command first and falls back to the resume-token link",
+            "check that the address is Rocket.Chat itself and not a proxy page, or ask IT.",
+        )
     enabled = values.get(_RECEIVE_ENABLE) is True
     allowed = values.get(_RECEIVE_ORIGIN, "*")
     if enabled and receive_origin_admits(allowed, origin):

@@ -65,7 +65,7 @@ class RocketChatClient:
 
         Servers before 7.0 ignore the ``_id`` filter and page through every public setting, so when the
         answer holds settings that were not asked for, the pages are read until all were found
-        (docs/rocketchat-contract.md#public-settings-across-versions)."""
+        (docs/rocketchat-contract.md#public-settings)."""
         wanted = list(ids)
         values, document = self._settings_page({"_id": ",".join(wanted)}, wanted)
         listed = document.get("settings") or []

@@ -17,6 +17,7 @@ import logging
 import os
 import ssl
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,7 +94,15 @@ class PageTrust:
 def verify_chain(chain_der: list[bytes], host: str, roots: list[object]) -> str | None:
     """None when `chain_der` (leaf first) leads to one of `roots` and is valid for `host` now, else why not."""
     from cryptography import x509
-    from cryptography.x509.verification import DNSName, IPAddress, PolicyBuilder, Store, VerificationError
+    from cryptography.x509.verification import (
+        Criticality,
+        DNSName,
+        ExtensionPolicy,
+        IPAddress,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
 
     if not chain_der:
         return "the server sent no certificate"
@@ -107,10 +116,22 @@ def verify_chain(chain_der: list[bytes], host: str, roots: list[object]) -> str 
         subject: DNSName | IPAddress = IPAddress(ipaddress.ip_address(host))
     except ValueError:
         subject = DNSName(host)
+    # The web PKI profile, except that key identifiers may be absent: Chromium does not ask for them,
+    # and company CAs made by hand often leave them out.
+    optional = Criticality.NON_CRITICAL
+    leaf_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.AuthorityKeyIdentifier, optional, None
+    )
+    ca_policy = (
+        ExtensionPolicy.webpki_defaults_ca()
+        .may_be_present(x509.AuthorityKeyIdentifier, optional, None)
+        .may_be_present(x509.SubjectKeyIdentifier, optional, None)
+    )
     verifier = (
         PolicyBuilder()
         .store(Store(roots))  # type: ignore[arg-type]
         .time(datetime.datetime.now(datetime.UTC))
+        .extension_policies(ca_policy=ca_policy, ee_policy=leaf_policy)
         .build_server_verifier(subject)
     )
     try:
@@ -148,10 +169,25 @@ def _system_roots() -> list[object]:
 
 
 def _pem_file(path: Path) -> list[object]:
+    """Every certificate in a PEM file; one that cannot be read (an old root with a non-positive serial
+    number, say) is skipped rather than losing the whole store."""
     from cryptography import x509
 
     try:
-        return list(x509.load_pem_x509_certificates(path.read_bytes()))
-    except (OSError, ValueError) as exc:
-        _log.warning("could not read certificates from %s: %s", path, exc)
+        text = path.read_bytes()
+    except OSError as exc:
+        _log.warning("could not read certificates from %s: %s", path, exc.strerror)
         return []
+    certificates: list[object] = []
+    end = b"-----END CERTIFICATE-----"
+    for block in text.split(end)[:-1]:
+        start = block.find(b"-----BEGIN CERTIFICATE-----")
+        if start < 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                certificates.append(x509.load_pem_x509_certificate(block[start:] + end + b"\n"))
+            except ValueError:
+                continue
+    return certificates

@@ -356,6 +356,7 @@ class Shell:
             wake_marker=injection.WAKE_MARKER,
             bridge_call=bridge.dispatch,
             certificate_error=self.trust.decide,
+            proxy=self.settings.proxy,
             workday=workday_options(
                 self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
             ),

@@ -1,4 +1,5 @@
-"""Real OpenLDAP (slapd) and Redis servers for the token service's tests, each a child process on 127.0.0.1.
+"""Real servers for the tests, each a child process on 127.0.0.1: OpenLDAP (slapd) and Redis for the token
+service, tinyproxy (a forward proxy) for the page's proxy.
 
 Each gets a throw-away configuration in a temporary directory and a free port; the system instances the
 Debian packages install are never used. A missing binary is an error, not a skip: `make test` installs them
@@ -22,7 +23,7 @@ from tests.support.certs import CertFiles
 if TYPE_CHECKING:
     from tokenservice.ldap_directory import LdapSettings
 
-__all__ = ["LdapUser", "RedisServer", "SlapdServer", "free_port", "require_binary"]
+__all__ = ["LdapUser", "RedisServer", "SlapdServer", "TinyProxy", "free_port", "require_binary"]
 
 BASE_DN = "dc=example,dc=com"
 ADMIN_DN = f"cn=admin,{BASE_DN}"
@@ -289,3 +290,64 @@ def ldap_settings(slapd: SlapdServer, **overrides: Any) -> LdapSettings:
         lookup_cache_seconds=0,
     )
     return replace(base, **overrides)
+
+
+class TinyProxy:
+    """A real forward proxy (Debian's tinyproxy) on 127.0.0.1, logging every request it relays.
+
+    `bind`: the local address its outgoing connections come from (e.g. 127.0.0.2), so a server on
+    127.0.0.1 can tell relayed requests (from `bind`) from direct ones (from 127.0.0.1)."""
+
+    def __init__(self, directory: Path, bind: str | None = None) -> None:
+        self.directory = directory
+        self.bind = bind
+        self.port = 0
+        self.log = directory / "tinyproxy.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> TinyProxy:
+        binary = require_binary("tinyproxy")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        lines = [
+            f"Port {self.port}",
+            "Listen 127.0.0.1",
+            f'LogFile "{self.log}"',
+            "LogLevel Info",
+            "MaxClients 50",
+            "Timeout 60",
+            "Allow 127.0.0.1",
+            "DisableViaHeader Yes",
+        ]
+        if self.bind:
+            lines.append(f"Bind {self.bind}")
+        conf = self.directory / "tinyproxy.conf"
+        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.log.touch()
+        self._proc = subprocess.Popen(
+            [binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        wait_for_port(self.port, self._proc, self.log)
+        return self
+
+    def requests(self) -> list[str]:
+        """Each relayed request line, e.g. "CONNECT 127.0.0.1:8443 HTTP/1.1" or "GET http://… HTTP/1.1"."""
+        found = []
+        for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            _, marker, request = line.partition("): ")
+            if marker and "Request (file descriptor" in line:
+                found.append(request.strip())
+        return found
+
+    def stop(self) -> None:
+        stop_process(self._proc)
+
+    def __enter__(self) -> TinyProxy:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

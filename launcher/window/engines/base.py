@@ -49,6 +49,8 @@ class PageHooks:
     #: chain it doubted (launcher/window/page_trust.py decides); engines that check certificates
     #: against the OS store themselves never call it.
     certificate_error: Callable[[str, list[bytes], bool, str], bool]
+    #: `network.proxy` for the page as well (None: the system's proxy settings).
+    proxy: str | None
     #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
     workday: WorkdayOptions
 

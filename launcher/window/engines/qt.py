@@ -20,7 +20,7 @@ from launcher.desktop import place
 from launcher.desktop.place import WindowState
 from launcher.paths import private_dir
 from launcher.window import strategy
-from launcher.window.engines import qt_page
+from launcher.window.engines import qt_page, qt_proxy
 from launcher.window.engines.base import Engine, PageHooks
 from launcher.window.engines.qt_page import GuardedPage
 
@@ -87,6 +87,7 @@ class QtEngine(Engine):
         from launcher.window.workday.qt_workday import QtWorkday
 
         self.workday = QtWorkday(hooks.workday, storage_dir)
+        qt_proxy.use_proxy(hooks.proxy)
         qt_page.install(hooks, self._page_created, self.workday)
 
     def _page_created(self, page: GuardedPage) -> None:

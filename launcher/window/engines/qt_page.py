@@ -21,6 +21,7 @@ from qtpy.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
 from launcher.paths import private_dir
 from launcher.window import navigation
+from launcher.window.engines import qt_proxy
 from launcher.window.engines.base import PageHooks, replace_bridge_dispatcher
 
 _log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class GuardedPage(_PywebviewPage):
         self.loadFinished.connect(self._load_finished)
         self.renderProcessTerminated.connect(self._render_process_terminated)
         self.certificateError.connect(self._certificate_error)
+        qt_proxy.answer_proxy_challenges(self, hooks.proxy)
 
     def setWebChannel(self, channel: Any, *args: Any) -> None:
         """pywebview attaches its channel once, for every page: keep it out of the main world until a

@@ -17,7 +17,7 @@ RECEIVE_ON = {"Iframe_Integration_receive_enable": True}
 
 @pytest.mark.parametrize(
     ("rc_settings", "path"),
-    [({}, "resume-token"), (RECEIVE_ON, "iframe-command")],
+    [({"Iframe_Integration_receive_enable": False}, "resume-token"), (RECEIVE_ON, "iframe-command")],
     ids=["resume-token-link", "iframe-command"],
 )
 def test_a_ten_second_client_start_signs_in_with_no_error_page(make_launcher, rc_settings, path):
