@@ -44,6 +44,7 @@ settings (--setting NAME=VALUE, defaults as Rocket.Chat's; pages read them when 
 config file (TOML), every key optional; command-line options override it:
   create_tokens_secret = "..."      client_start_delay = 1.0     latency = 0.0
   login_rate_limit = 10             login_rate_window = 60.0     version = "8.0.0"
+  resume_delay = 0.0
   [settings]        Iframe_Integration_receive_enable = true, ...
   [iframe_tokens]   "<opaque token>" = "<username>"     (for {{iframe: true, token}} logins)
   [[users]]         username = "alice"  password = "alice-pw"  name = "Alice Doe"
@@ -109,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds added to every REST answer, for benchmarks (default 0)",
     )
+    parser.add_argument(
+        "--resume-delay",
+        type=float,
+        metavar="SECONDS",
+        help="seconds before the page's resume logins are answered, like a websocket connect (default 0)",
+    )
     parser.add_argument("--rc-version", metavar="X.Y.Z", help="version /api/info reports (default 8.0.0)")
     return parser
 
@@ -144,6 +151,7 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
         "login_rate_window": args.login_rate_window,
         "latency": args.latency,
         "version": args.rc_version,
+        "resume_delay": args.resume_delay,
     }
     changes = {k: v for k, v in overrides.items() if v is not None}
     return dataclasses.replace(base, users=users, settings=settings, create_tokens_secret=secret, **changes)

@@ -133,6 +133,9 @@ async def login(request: Request) -> Response:
     client = "web" if LOGIN_METHOD_HEADER.lower() in request.headers else "rest"
 
     if "resume" in body:
+        if client == "web" and state.resume_delay > 0:
+            # Rocket.Chat's page resumes over DDP: its answer waits for the websocket to connect.
+            await asyncio.sleep(state.resume_delay)
         method = request.headers.get(LOGIN_METHOD_HEADER, "resume")
         method = method if method in _CLIENT_RESUME_METHODS else "resume"
         return _resume_login(state, body["resume"], method, client, headers)

@@ -97,6 +97,8 @@ class SandboxConfig:
     # when no user has `services.iframe.token`.
     iframe_tokens: dict[str, str] = field(default_factory=dict)
     version: str = "8.0.0"
+    # Seconds before a web-client resume login is answered: Rocket.Chat's DDP connect time.
+    resume_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if not any(u.username == DEFAULT_ADMIN.username for u in self.users):
@@ -108,6 +110,7 @@ class SandboxConfig:
             check_setting(name, value)
         _check_seconds("client_start_delay", self.client_start_delay)
         _check_seconds("latency", self.latency)
+        _check_seconds("resume_delay", self.resume_delay)
         _check_seconds("login_rate_window", self.login_rate_window)
         if not isinstance(self.login_rate_limit, int) or self.login_rate_limit < 1:
             raise ConfigError("login_rate_limit must be a whole number of calls, at least 1.")
@@ -176,6 +179,7 @@ _TOP_KEYS = {
     "latency",
     "iframe_tokens",
     "version",
+    "resume_delay",
 }
 _USER_KEYS = {"username", "password", "name", "email", "roles"}
 

@@ -75,6 +75,10 @@ class Sandbox:
     def set_latency(self, seconds: float) -> None:
         self.state.latency = _seconds("latency", seconds)
 
+    def set_resume_delay(self, seconds: float) -> None:
+        """Delay the page's resume logins by `seconds`, as Rocket.Chat's DDP connect does (0: none)."""
+        self.state.resume_delay = _seconds("resume_delay", seconds)
+
     def redirect_home_to(self, origin: str | None) -> None:
         """Redirect every `/home` request, query included, to `origin` (None: serve it again)."""
         self.state.home_redirect = origin.rstrip("/") if origin else None

@@ -27,6 +27,7 @@ class SandboxState:
         self.iframe_tokens = dict(config.iframe_tokens)
         self.client_start_delay = float(config.client_start_delay)
         self.latency = float(config.latency)
+        self.resume_delay = float(config.resume_delay)
         # A misconfigured reverse proxy (or Site URL) in front of Rocket.Chat: `/home` is redirected,
         # query and all, to this origin. None: no redirect.
         self.home_redirect: str | None = None

@@ -104,13 +104,21 @@
     setCookie("rc_uid", userId);
     setCookie("rc_token", token);
     var changed = !session || session.userId !== userId;
-    session = { userId: userId, token: token, me: me };
+    var wasPending = Boolean(session && session.pending);
+    session = { userId: userId, token: token, me: me, pending: false };
     status = "online";
     iframeLoginUrl = null;
-    if (changed) {
-      fireGlobalEvent("Custom_Script_Logged_In");  // effect on [uid]
-      startUpdates();
-    }
+    // effect on [uid]: an accepted optimistic id is no change, so no second event.
+    if (changed) { fireGlobalEvent("Custom_Script_Logged_In"); }
+    if (changed || wasPending) { startUpdates(); }
+    render();
+  }
+
+  // Meteor's accounts client at start: with a stored token and user id, the user id is set before the
+  // server answered the resume login, so Logged_In fires for it (docs/rocketchat-contract.md#optimistic-login).
+  function presentOptimisticUser(userId, token) {
+    session = { userId: userId, token: token, me: null, pending: true };
+    fireGlobalEvent("Custom_Script_Logged_In");
     render();
   }
 
@@ -154,10 +162,14 @@
   function autoLogin() {
     if (storedTokenExpiresSoon()) { unstoreLoginToken(); }
     var token = localStorage.getItem(TOKEN_KEY);
+    var userId = localStorage.getItem(USER_ID_KEY);
     knownToken = token;
     if (!token) { return Promise.resolve(); }
+    if (userId) { presentOptimisticUser(userId, token); }
     return loginWithToken(token, "resume").catch(function (err) {
       console.error("Stored login token refused:", err.message);
+      // A later login (a command, a link) that already succeeded wins: DDP would have answered this first.
+      if (session && !session.pending && session.token !== token) { return; }
       makeClientLoggedOut();
     });
   }
@@ -481,9 +493,15 @@
     var app = document.getElementById("app");
     var unread = session && updates.unread ? updates.unread : 0;
     document.title = (unread ? "(" + unread + ") " : "") + "Chat sandbox";
-    document.body.setAttribute("data-state", session ? "logged-in" : "logged-out");
+    var pending = Boolean(session && session.pending);
+    document.body.setAttribute("data-state", pending ? "connecting" : session ? "logged-in" : "logged-out");
     app.textContent = "";
     app.appendChild(el("p", { id: "route", text: "Route: " + location.pathname }));
+    if (pending) {
+      app.appendChild(el("p", { id: "connecting", text: "Connecting…" }));
+      showWorkday(app, false);
+      return;
+    }
     if (session) {
       app.appendChild(el("p", {}, [el("span", { text: "Signed in as " }), el("strong", { id: "user-name", text: session.me.name })]));
       app.appendChild(el("p", { id: "user-status", text: "Status: " + status }));
@@ -538,7 +556,8 @@
   function start() {
     loadSettings().then(function (values) {
       settings = values;
-      return autoLogin();
+      // Not awaited: the layout mounts while the resume login is in flight, as in Rocket.Chat.
+      autoLogin();
     }).then(function () {
       if (iframeEnabled()) {
         window.addEventListener("message", iframeLoginListener);  // useIframeLoginListener

@@ -24,6 +24,7 @@ OPTIONS = [
     "--login-rate-limit",
     "--login-rate-window",
     "--latency",
+    "--resume-delay",
     "--rc-version",
 ]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from rcsandbox import Sandbox
+from rcsandbox import ConfigError, Sandbox
 
 from .conftest import make_config
 
@@ -191,3 +192,34 @@ def test_login_rate_window_resets() -> None:
             http.post("/api/v1/login", json={"user": "alice", "password": "x"}).status_code for _ in range(3)
         }
         assert codes == {401}
+
+
+def test_resume_delay_holds_back_only_the_pages_resume_logins_without_blocking_the_server() -> None:
+    with Sandbox(make_config(resume_delay=1.0)) as rc:
+        _, token = rc.login_token("alice")
+        started = time.monotonic()
+        rest = httpx.post(rc.url + "/api/v1/login", json={"resume": token})
+        assert rest.status_code == 200 and time.monotonic() - started < 0.8  # REST clients: no DDP
+
+        def page_resume() -> httpx.Response:
+            return httpx.post(
+                rc.url + "/api/v1/login",
+                json={"resume": token},
+                headers={"X-Sandbox-Login-Method": "resume"},
+                timeout=10,
+            )
+
+        with ThreadPoolExecutor(1) as pool:
+            started = time.monotonic()
+            pending = pool.submit(page_resume)
+            time.sleep(0.2)
+            # While that login waits, the server answers others at once (an asyncio sleep, not a block).
+            assert httpx.get(rc.url + "/api/info").status_code == 200
+            assert time.monotonic() - started < 0.8 and not pending.done()
+            assert pending.result().status_code == 200
+            assert time.monotonic() - started >= 1.0
+        rc.set_resume_delay(0)
+        started = time.monotonic()
+        assert page_resume().status_code == 200 and time.monotonic() - started < 0.8
+        with pytest.raises(ConfigError):
+            rc.set_resume_delay(-1)
