@@ -121,6 +121,8 @@ class E2EDriver:
             self._holding = True
             threading.Thread(target=self._serve_commands, name="e2e-commands", daemon=True).start()
             return
+        if self._holding:
+            return  # held: the test's "finish" ends the run, whatever the window goes through meanwhile
         wanted = self.plan.get("finish_on", ["signed-in", "error"])
         if state in wanted or f"{state}@{self._seen[state]}" in wanted:
             if state == "signed-in" and self.plan.get("keep_web_session"):

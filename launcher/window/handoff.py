@@ -76,6 +76,9 @@ class PageHandOff:
         self._page_watch: tuple[int, threading.Event] | None = None  # (episode, decided) of the watcher
         self._attempts = 0
         self._lifted = False  # the last attempt's script lifted the cover itself
+        # The episode whose token is being handed over: from then on the attempt confirms the page,
+        # whichever login it took (its own stored one or the launcher's), under the attempt's path.
+        self._handing_over: int | None = None
 
     def confirmed_in(self, gen: int) -> bool:
         return self._confirmed_gen == gen
@@ -100,7 +103,12 @@ class PageHandOff:
         script = injection.page_session(shell.rc_origin, user_id)
         clock = _PageClock(strategy.PAGE_SESSION_WAIT_S)
         try:
-            while shell.episodes.current(gen) and shell.state == State.SIGNING_IN and not clock.over():
+            while (
+                shell.episodes.current(gen)
+                and shell.state == State.SIGNING_IN
+                and self._handing_over != gen
+                and not clock.over()
+            ):
                 seen = shell.wakeups.seen()
                 page = shell.evaluate(script, timeout=1.0)
                 if isinstance(page, dict):
@@ -124,8 +132,9 @@ class PageHandOff:
             decided.set()
 
     def wait_page_verdict(self, gen: int) -> bool:
-        """The launcher could not sign in: if the page may still sign itself in (the watcher runs for
-        this episode), wait for its verdict. True when the page confirmed itself."""
+        """Before handing a token over, or when the launcher could not sign in: if the page may still sign
+        itself in (the watcher runs for this episode), wait for its verdict. True when the page confirmed
+        itself (its own session, accepted by the server)."""
         watch = self._page_watch
         if watch is None or watch[0] != gen:
             return self._confirmed_gen == gen
@@ -141,6 +150,7 @@ class PageHandOff:
         public = shell.session.public_settings(wait_s=3.0 if configured == "auto" else 0.0)
         path: str | None = strategy.first_path(configured, public, shell.rc_origin)
         shell.timeline.note("login_path_first", path)
+        self._handing_over = gen
         while path is not None and shell.episodes.current(gen):
             outcome = self._attempt(gen, token, path)
             shell.timeline.note(f"login_{path}", str(outcome))

@@ -109,8 +109,11 @@ class Session:
             return
         if isinstance(result, SignedIn):
             shell.remember = True  # it came from the keyring: the person chose to be remembered
+            # The page may be signing itself in from its own session: hand the token over only once the
+            # server refused that session (or the watch ended), never over a resume still in flight.
+            by_page = not on_signin_page and shell.handoff.wait_page_verdict(gen)
             with shell.episodes.lock:
-                by_page = shell.handoff.confirmed_in(gen) and shell.episodes.current(gen)
+                by_page = by_page and shell.episodes.current(gen)
                 if by_page:
                     shell.token = result.token
             if by_page and result.token.user_id == shell.page_user:

@@ -353,6 +353,8 @@ class _Settings:
     organization_name = "Example"
     organization_logo = None
     remember_me_default = True
+    ca_file = None
+    proxy = None
 
     def __init__(self, strategy_name: str) -> None:
         self.login_strategy = strategy_name
