@@ -73,19 +73,27 @@
     return data;
   }
 
+  // DDP answers one connection's login methods in the order they were called; the sandbox's logins are
+  // separate requests, so each starts once the one before it (and whatever its caller did then) is done.
+  var loginQueue = Promise.resolve();
+  function queuedLogin(body, headers) {
+    var result = loginQueue.then(function () { return api("POST", "/api/v1/login", body, headers); }).then(afterLogin);
+    loginQueue = result.then(function () {}, function () {});
+    return result;
+  }
+
   // Meteor.loginWithToken over REST `login {resume}`, the sandbox's DDP. `method` only labels the event log.
   function loginWithToken(token, method) {
-    return api("POST", "/api/v1/login", { resume: token }, { "X-Sandbox-Login-Method": method }).then(afterLogin);
+    return queuedLogin({ resume: token }, { "X-Sandbox-Login-Method": method });
   }
 
   function loginWithPassword(user, password) {
-    return api("POST", "/api/v1/login", { user: user, password: password }).then(afterLogin);
+    return queuedLogin({ user: user, password: password });
   }
 
   // {iframe: true, token}: RC's `iframe` login handler; fails unless the sandbox knows the token.
   function loginWithIframeToken(token) {
-    return api("POST", "/api/v1/login", { iframe: true, token: token }, { "X-Sandbox-Login-Method": "iframe-auth" })
-      .then(afterLogin);
+    return queuedLogin({ iframe: true, token: token }, { "X-Sandbox-Login-Method": "iframe-auth" });
   }
 
   // ---- storage, cookies, logged-in state (docs/rocketchat-contract.md#meteor-storage-keys) ----
