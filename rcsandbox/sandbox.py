@@ -12,7 +12,7 @@ from typing import Any
 from .app import create_app
 from .background import BackgroundServer
 from .config import ConfigError, SandboxConfig, SandboxUser
-from .sidedoor import post_message
+from .sidedoor import change_password, post_message, revoke_sessions
 from .state import SandboxState
 from .store import UserRecord
 
@@ -122,6 +122,21 @@ class Sandbox:
         """Age every token of `username` past `Accounts_LoginExpiration` (resume logins then fail)."""
         user = self._user(username)
         self.state.store.backdate_tokens(user, self.state.expiration_seconds() + 1.0)
+
+    def revoke_sessions(self, username: str) -> int:
+        """An admin's "log out this user from all sessions": every token goes; returns how many.
+
+        A page signed in as the user finds out at its next update poll and shows the login form.
+        """
+        self._user(username)
+        return revoke_sessions(self.state, username)
+
+    def change_password(self, username: str, new: str) -> None:
+        """Set a new password; like Rocket.Chat, this ends the user's sessions (every token goes)."""
+        self._user(username)
+        if not isinstance(new, str) or not new:
+            raise ConfigError("The new password must be a non-empty string.")
+        change_password(self.state, username, new)
 
     def post_message(
         self, username: str, text: str, sender: str = "rocket.cat", room: str = "general"

@@ -19,7 +19,7 @@ from .config import ConfigError
 from .state import SandboxState
 from .store import Message, UserRecord, iso
 
-__all__ = ["post_message", "sidedoor_routes"]
+__all__ = ["change_password", "post_message", "revoke_sessions", "sidedoor_routes"]
 
 # What the page may report; anything else is refused so the log stays meaningful.
 _CLIENT_KINDS = {"origin-rejected", "command-rejected", "client-error", "user-status", "navigated"}
@@ -77,6 +77,50 @@ async def messages(request: Request) -> Response:
     except ValueError as exc:
         return _bad(str(exc), 404)
     return JSONResponse({"ok": True, "id": message.id})
+
+
+def revoke_sessions(state: SandboxState, username: str, reason: str = "admin") -> int:
+    """Remove every login token of `username` (ValueError when unknown); returns how many went."""
+    user = state.store.by_username(username)
+    if user is None:
+        raise ValueError(f"No sandbox user {username!r}; create the user first.")
+    count = state.store.remove_all_tokens(user)
+    state.store.record("sessions-revoked", username=username, tokens=count, reason=reason)
+    return count
+
+
+def change_password(state: SandboxState, username: str, password: str) -> int:
+    """A new password, and every session ended as Rocket.Chat does on a password change."""
+    user = state.store.by_username(username)
+    if user is None:
+        raise ValueError(f"No sandbox user {username!r}; create the user first.")
+    if not isinstance(password, str) or not password:
+        raise ValueError("The new password must be a non-empty string.")
+    state.store.set_password(user, password)
+    state.store.record("password-changed", username=username)
+    return revoke_sessions(state, username, reason="password-changed")
+
+
+async def user_logout(request: Request) -> Response:
+    """`POST /sandbox/users/{username}/logout`: an admin's "log out this user from all sessions"."""
+    try:
+        count = revoke_sessions(_state(request), request.path_params["username"])
+    except ValueError as exc:
+        return _bad(str(exc), 404)
+    return JSONResponse({"ok": True, "revoked": count})
+
+
+async def user_password(request: Request) -> Response:
+    """`POST /sandbox/users/{username}/password` with `{"password": "..."}`: change it, end every session."""
+    data = await _json(request)
+    password = data.get("password") if data else None
+    if not isinstance(password, str) or not password:
+        return _bad('Send a JSON object like {"password": "new-pw"}.')
+    state, username = _state(request), request.path_params["username"]
+    if state.store.by_username(username) is None:
+        return _bad(f"No sandbox user {username!r}; create the user first.", 404)
+    count = change_password(state, username, password)
+    return JSONResponse({"ok": True, "revoked": count})
 
 
 async def settings(request: Request) -> Response:
@@ -159,6 +203,8 @@ def sidedoor_routes() -> list[Route]:
         Route("/sandbox/events", events, methods=["GET"]),
         Route("/sandbox/messages", messages, methods=["POST"]),
         Route("/sandbox/settings", settings, methods=["POST"]),
+        Route("/sandbox/users/{username}/logout", user_logout, methods=["POST"]),
+        Route("/sandbox/users/{username}/password", user_password, methods=["POST"]),
         Route("/sandbox/client-log", client_log, methods=["POST"]),
         Route("/sandbox/client/updates", client_updates, methods=["GET"]),
         Route("/sandbox/client/read", client_read, methods=["POST"]),

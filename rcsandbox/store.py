@@ -173,6 +173,17 @@ class Store:
             if stored in user.tokens:
                 user.tokens.remove(stored)
 
+    def remove_all_tokens(self, user: UserRecord) -> int:
+        """An admin's "log out from all sessions": every token of `user` goes; returns how many."""
+        with self._lock:
+            count = len(user.tokens)
+            user.tokens.clear()
+            return count
+
+    def set_password(self, user: UserRecord, password: str) -> None:
+        with self._lock:
+            user.password_sha256 = password_digest(password)
+
     def backdate_tokens(self, user: UserRecord, seconds: float) -> None:
         with self._lock:
             for stored in user.tokens:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rcsandbox import Sandbox
+from rcsandbox import ConfigError, Sandbox
 
 from .conftest import login
 
@@ -86,3 +86,37 @@ def test_client_log_accepts_known_kinds_only(rc: Sandbox, http: httpx.Client) ->
 def test_unknown_side_door_route_is_json_404(http: httpx.Client) -> None:
     for response in (http.get("/sandbox/nope"), http.get("/sandbox/messages")):
         assert response.status_code == 404 and response.json()["ok"] is False
+
+
+def test_revoking_sessions_ends_every_token_of_that_user_only(rc: Sandbox, http: httpx.Client) -> None:
+    first, second = login(http, "alice", "alice-pw"), login(http, "alice", "alice-pw")
+    bob = login(http, "bob", "bob-pw")
+    answer = http.post("/sandbox/users/alice/logout")
+    assert answer.status_code == 200 and answer.json() == {"ok": True, "revoked": 2}
+    assert [http.get("/api/v1/me", headers=h).status_code for h in (first, second, bob)] == [401, 401, 200]
+    resume = http.post("/api/v1/login", json={"resume": first["X-Auth-Token"]})
+    assert resume.status_code == 401 and resume.json()["error"] == 403
+    [event] = rc.events("sessions-revoked")
+    assert event["username"] == "alice" and event["tokens"] == 2
+    assert first["X-Auth-Token"] not in str(rc.events())
+    login(http, "alice", "alice-pw")  # the password still works: only sessions ended
+    assert rc.revoke_sessions("alice") == 1
+    assert http.post("/sandbox/users/zed/logout").status_code == 404
+
+
+def test_password_change_ends_sessions_and_swaps_the_password(rc: Sandbox, http: httpx.Client) -> None:
+    old = login(http, "alice", "alice-pw")
+    rc.change_password("alice", "new-pw")
+    assert http.get("/api/v1/me", headers=old).status_code == 401
+    assert http.post("/api/v1/login", json={"user": "alice", "password": "alice-pw"}).status_code == 401
+    fresh = login(http, "alice", "new-pw")
+    answer = http.post("/sandbox/users/alice/password", json={"password": "third-pw"})
+    assert answer.status_code == 200 and answer.json()["revoked"] == 1
+    assert http.get("/api/v1/me", headers=fresh).status_code == 401
+    login(http, "alice", "third-pw")
+    assert [e["reason"] for e in rc.events("sessions-revoked")] == ["password-changed"] * 2
+    assert [e["username"] for e in rc.events("password-changed")] == ["alice", "alice"]
+    assert http.post("/sandbox/users/alice/password", json={"password": ""}).status_code == 400
+    assert http.post("/sandbox/users/zed/password", json={"password": "x"}).status_code == 404
+    with pytest.raises(ConfigError):
+        rc.change_password("alice", "")
