@@ -136,7 +136,7 @@ class Desktop:
             parsed = unread.from_event(found.get("unread"))
             if parsed is not None:
                 self.events_seen = True
-                self._set_unread(parsed)
+                self._set_unread(unread.with_room_alerts(parsed, found.get("alertedRooms")))
         elif not self.events_seen:
             self._set_unread(unread.from_title(found.get("title")))
         status = found.get("status")

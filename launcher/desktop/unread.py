@@ -60,6 +60,14 @@ def from_event(value: object) -> Unread | None:
     return None
 
 
+def with_room_alerts(total: Unread, alerted_rooms: object) -> Unread:
+    """`total` from `unread-changed`, plus the rooms unread without a count that Rocket.Chat 7.8 and later
+    report only per room (`unread-changed-by-subscription`): with nothing counted, they make the dot."""
+    if total.count == 0 and not total.dot and isinstance(alerted_rooms, int) and alerted_rooms > 0:
+        return Unread(dot=True)
+    return total
+
+
 def from_title(title: object) -> Unread:
     """The `(N) …` / `(•) …` prefix of a page title; no prefix means nothing unread."""
     if not isinstance(title, str):

@@ -63,7 +63,10 @@ class Run:
                 (copy_to / shot.name).write_bytes(shot.read_bytes())
 
     def explain(self) -> str:
-        return f"rc={self.returncode} states={self.states}\nstderr tail:\n{self.stderr[-3000:]}"
+        said = [e["info"] for e in self.report.get("states", []) if e.get("info", {}).get("message")]
+        return (
+            f"rc={self.returncode} states={self.states} messages={said}\nstderr tail:\n{self.stderr[-3000:]}"
+        )
 
 
 @dataclass

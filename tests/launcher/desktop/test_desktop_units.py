@@ -43,6 +43,20 @@ def test_anything_else_is_not_an_unread_count(value):
     assert unread.from_event(value) is None
 
 
+@pytest.mark.parametrize(
+    ("total", "alerted", "expected"),
+    [
+        (Unread(), 2, Unread(dot=True)),  # 7.8+: rooms unread without a count come only per room
+        (Unread(count=3), 2, Unread(count=3)),  # a number says more than the dot
+        (Unread(), 0, Unread()),
+        (Unread(), None, Unread()),  # an older page that sends no per-room events
+        (Unread(), "2", Unread()),  # not a count: ignored
+    ],
+)
+def test_rooms_unread_without_a_count_make_the_dot(total, alerted, expected):
+    assert unread.with_room_alerts(total, alerted) == expected
+
+
 def test_title_fallback_and_labels():
     assert unread.from_title("(4) Chat sandbox") == Unread(count=4)
     assert unread.from_title("(•) Rocket.Chat") == Unread(dot=True)

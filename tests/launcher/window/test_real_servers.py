@@ -3,7 +3,6 @@ start, a session Rocket.Chat drops while the window is open. Real window, real k
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from launcher.signin.credentials import CredentialStore
@@ -36,8 +35,8 @@ def test_a_ten_second_client_start_signs_in_with_no_error_page(make_launcher, rc
 
 
 def test_a_session_rocketchat_drops_while_running_is_signed_in_again_without_a_prompt(make_launcher):
-    """Rocket.Chat ends the page's session (here its token is logged out at the server, as an admin or a
-    password change would): the page falls to its login form, and the launcher signs it in again."""
+    """An admin logs the user out of all sessions while the window is open: the page falls to its login
+    form, and the launcher signs it in again with a fresh token from the organization."""
     launcher = make_launcher(rc_settings=RECEIVE_ON)
     launcher.sign_in_with_form()
     sandbox = launcher.stack.sandbox
@@ -47,9 +46,7 @@ def test_a_session_rocketchat_drops_while_running_is_signed_in_again_without_a_p
     token = store.load_token(launcher.stack.rocketchat_url)
     assert token is not None
 
-    httpx.post(
-        f"{sandbox.url}/api/v1/logout", headers={"X-User-Id": token.user_id, "X-Auth-Token": token.auth_token}
-    ).raise_for_status()
+    sandbox.revoke_sessions(ALICE.username)  # an admin's "log out from all sessions"
 
     def signed_in_again(facts: dict) -> bool:
         fresh = store.load_token(launcher.stack.rocketchat_url)
@@ -66,7 +63,7 @@ def test_a_session_rocketchat_drops_while_running_is_signed_in_again_without_a_p
     assert run.states[run.states.index("signed-in") + 1] == "signing-in", run.states  # covered, signing in
     assert run.timeline["page_signed_out"] == 1
     assert facts["page"]["meteorUserId"] == sandbox.user_id(ALICE.username)
-    assert sandbox.events(kind="logout")
+    assert sandbox.events(kind="sessions-revoked")
 
 
 def test_a_stored_web_session_revoked_between_two_starts_ends_signed_in_with_no_prompt(make_launcher):
@@ -76,12 +73,7 @@ def test_a_stored_web_session_revoked_between_two_starts_ends_signed_in_with_no_
     launcher = make_launcher(rc_settings=RECEIVE_ON)
     launcher.sign_in_keeping_the_web_session()
     sandbox = launcher.stack.sandbox
-    revoked = CredentialStore(launcher.paths.keyring_namespace).load_token(launcher.stack.rocketchat_url)
-    assert revoked is not None
-    httpx.post(
-        f"{sandbox.url}/api/v1/logout",
-        headers={"X-User-Id": revoked.user_id, "X-Auth-Token": revoked.auth_token},
-    ).raise_for_status()
+    sandbox.revoke_sessions(ALICE.username)  # an admin logged alice out while the launcher was closed
     sandbox.set_resume_delay(2.0)
 
     live = launcher.start()
@@ -97,3 +89,21 @@ def test_a_stored_web_session_revoked_between_two_starts_ends_signed_in_with_no_
     assert facts["page"]["meteorUserId"] == sandbox.user_id(ALICE.username)
     refused = [e for e in sandbox.events(kind="login-failed") if e.get("method") == "resume"]
     assert refused, sandbox.events()  # the page did try its stored session, and the server refused it
+
+
+def test_a_valid_stored_session_with_a_slow_resume_signs_itself_in_and_is_not_reloaded(make_launcher):
+    """The other side of waiting for the server's verdict: a session the server accepts after 2 s is the
+    page's own sign-in, and the launcher's token is kept back (no command, no reload with the link)."""
+    launcher = make_launcher(rc_settings={"Iframe_Integration_receive_enable": False})
+    launcher.sign_in_keeping_the_web_session()
+    sandbox = launcher.stack.sandbox
+    sandbox.set_resume_delay(2.0)
+    logins_before = len(sandbox.events(kind="login"))
+
+    run = launcher.run(plan={"finish_on": ["signed-in", "error", "signin"]})
+
+    assert run.states[-1] == "signed-in", run.explain()
+    assert run.entry("signed-in")["info"]["path"] == "page-session"
+    assert "Signed in as Alice Doe" in run.entry("signed-in")["text"]
+    logins = sandbox.events(kind="login")[logins_before:]
+    assert [e["method"] for e in logins] == ["resume"], logins  # only the page's own resume
