@@ -91,6 +91,7 @@ class _Service:
             timeout=httpx.Timeout(config.request_timeout, connect=config.connect_timeout),
             transport=transport,
             observe=self.metrics.rocketchat_call,
+            ca_file=config.rocketchat_ca_file,
         )
         self.broker = TokenBroker(
             self.rc,

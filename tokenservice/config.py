@@ -62,6 +62,7 @@ class TokenServiceConfig:
     service_account: ServiceAccount
     directory: EmployeeDirectory
     rocketchat_origin: str | None = None  # default: derived from rocketchat_url
+    rocketchat_ca_file: str | None = None  # extra CA (PEM) for an https Rocket.Chat behind a company CA
     create_tokens_secret: str | None = field(default=None, repr=False)
     session_lifetime: float = 8 * 3600.0
     cookie: CookieSettings = field(default_factory=CookieSettings)
@@ -169,6 +170,7 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
     config = TokenServiceConfig(
         rocketchat_url=rc.require("url", str),
         rocketchat_origin=rc.get("origin", str),
+        rocketchat_ca_file=str(base / rc_ca) if (rc_ca := rc.get("ca_file", str)) else None,
         create_tokens_secret=rc.secret("create_tokens_secret", base, env),
         service_account=service_account,
         directory=employees,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class RocketChatAdmin:
         timeout: httpx.Timeout | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observe: Callable[[str, float], None] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._observe = observe  # (API path, seconds) of every call, for the latency histogram
@@ -112,6 +114,7 @@ class RocketChatAdmin:
             base_url=self.base_url,
             timeout=self._timeout,
             transport=transport,
+            verify=_tls_context(ca_file),
             follow_redirects=False,
             headers={"Accept": "application/json", "User-Agent": "rocketchat-launcher-tokenservice"},
         )
@@ -319,3 +322,13 @@ def _expiration_days(value: object) -> float:
     except (TypeError, ValueError):
         return _DEFAULT_LOGIN_EXPIRATION_DAYS
     return days if days > 0 and days == days else _DEFAULT_LOGIN_EXPIRATION_DAYS
+
+
+def _tls_context(ca_file: str | None) -> ssl.SSLContext | bool:
+    """httpx's default roots, plus `rocketchat.ca_file` when Rocket.Chat's certificate comes from the
+    company's own CA (as it does for the launcher's `network.ca_file`)."""
+    if not ca_file:
+        return True
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=ca_file)
+    return context
