@@ -107,3 +107,32 @@ def test_a_valid_stored_session_with_a_slow_resume_signs_itself_in_and_is_not_re
     assert "Signed in as Alice Doe" in run.entry("signed-in")["text"]
     logins = sandbox.events(kind="login")[logins_before:]
     assert [e["method"] for e in logins] == ["resume"], logins  # only the page's own resume
+
+
+def test_a_server_that_keeps_dropping_the_session_ends_on_an_error_page_not_a_loop(make_launcher):
+    """Signing in again is bounded: the fourth drop within ten minutes stops on a page that says why."""
+    from launcher.window.signed_in_watch import MAX_RECOVERIES
+
+    launcher = make_launcher(rc_settings=RECEIVE_ON)
+    launcher.sign_in_with_form()
+    sandbox = launcher.stack.sandbox
+    live = launcher.start()
+    live.wait_signed_in()
+    for _ in range(MAX_RECOVERIES):
+        logins = len(sandbox.events(kind="login"))
+        sandbox.revoke_sessions(ALICE.username)
+        live.wait_facts(
+            lambda f, before=logins: f["state"] == "signed-in" and len(sandbox.events(kind="login")) > before,
+            timeout=30,
+        )
+
+    sandbox.revoke_sessions(ALICE.username)
+    facts = live.wait_facts(
+        lambda f: f["state"] == "error" and "signed you out" in (f["page"].get("text") or ""), timeout=30
+    )
+    run = live.finish()
+
+    assert f"Rocket.Chat signed you out {MAX_RECOVERIES + 1} times in 10 minutes" in facts["page"]["text"]
+    assert "ask IT to check the Rocket.Chat server, then Retry." in facts["page"]["text"]
+    assert "signin" not in run.states
+    assert run.timeline["page_signed_out"] == MAX_RECOVERIES
