@@ -131,6 +131,8 @@ class Session:
             if result.username and not shell.pages.username:
                 shell.pages.username = result.username
             shell.pages.enter_signin(gen, message=result.message, load=not on_signin_page)
+        elif isinstance(result, Failed) and shell.trust.refusal(shell.rc_url) is not None:
+            shell.show_unreachable(gen)  # the page's refused certificate says more than the sign-in's error
         elif isinstance(result, Failed):
             shell.pages.show_error(gen, result.message)
         else:

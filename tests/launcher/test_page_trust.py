@@ -15,7 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from launcher.certificate_check import CertificateCheckError, check_page_certificate
+from launcher.doctor import Check, run_checks
+from launcher.paths import Paths
+from launcher.signin.credentials import CredentialStore
 from launcher.window.page_trust import PageTrust
+from tests.launcher.conftest import to_toml
 from tests.support.certs import CertFiles, make_test_ca
 from tests.support.servers import TinyProxy, free_port
 
@@ -116,3 +120,27 @@ def test_doctor_checks_the_chain_through_the_configured_proxy(https_server, comp
 def test_doctor_says_when_it_cannot_reach_the_server(company_ca):
     with pytest.raises(CertificateCheckError, match=r"could not connect to 127\.0\.0\.1:\d+ directly"):
         check_page_certificate(f"https://127.0.0.1:{free_port()}", company_ca.ca_file, timeout=2)
+
+
+def _page_certificate_check(profile: Paths, **flat: str) -> Check:
+    profile.config_dir.mkdir(parents=True, exist_ok=True)
+    profile.user_config_file.write_text(to_toml({"mode": "rocketchat", **flat}), encoding="utf-8")
+    checks = run_checks(paths=profile, env={}, store=CredentialStore(profile.keyring_namespace))
+    return next(c for c in checks if c.name == "Page certificate")
+
+
+def test_doctor_reports_the_page_certificate_in_plain_words(https_server, company_ca, profile):
+    trusted = _page_certificate_check(
+        profile, **{"rocketchat.url": https_server, "network.ca_file": str(company_ca.ca_file)}
+    )
+    untrusted = _page_certificate_check(profile, **{"rocketchat.url": https_server})
+
+    assert trusted.status == "ok"
+    assert (
+        trusted.detail == f"the window trusts the certificate chain of {https_server} (with network.ca_file)"
+    )
+    assert untrusted.status == "fail"
+    assert untrusted.detail.startswith(
+        "The security certificate of 127.0.0.1 was issued by “Example Corp Issuing CA”, which this computer"
+    )
+    assert untrusted.fix.startswith("add the CA certificate that issued it (PEM) as network.ca_file")
