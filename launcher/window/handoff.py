@@ -162,6 +162,8 @@ class PageHandOff:
                 return
             if outcome == Outcome.CANCELLED:
                 return
+            if outcome == Outcome.REJECTED:
+                break  # Rocket.Chat tried this token and refused it: another path would not help
             path = strategy.fallback_path(configured, path)
         if shell.episodes.current(gen):
             self._not_confirmed(gen, token, refreshed)

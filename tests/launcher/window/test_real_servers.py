@@ -136,3 +136,22 @@ def test_a_server_that_keeps_dropping_the_session_ends_on_an_error_page_not_a_lo
     assert "ask IT to check the Rocket.Chat server, then Retry." in facts["page"]["text"]
     assert "signin" not in run.states
     assert run.timeline["page_signed_out"] == MAX_RECOVERIES
+
+
+def test_rate_limited_rest_calls_at_start_still_sign_in(make_launcher):
+    """At 9:00 the whole office shares one address: Rocket.Chat answers the launcher's token check and its
+    settings request with 429. The launcher hands its token to the page and lets the page decide."""
+    launcher = make_launcher(rc_settings=RECEIVE_ON)
+    launcher.sign_in_with_form()
+    launcher.drop_web_session()  # the cached token must go in, so it is checked first
+    sandbox = launcher.stack.sandbox
+    sandbox.set_rate_limit("/api/v1/me", 0, 60)
+    sandbox.set_rate_limit("/api/v1/settings.public", 0, 60)
+
+    run = launcher.run(plan={"finish_on": ["signed-in", "error", "signin"]})
+
+    assert run.states[-1] == "signed-in", run.explain()
+    assert "error" not in run.states and "signin" not in run.states, run.explain()
+    limited = {e["route"] for e in sandbox.events(kind="rate-limited")}
+    assert {"/api/v1/me", "/api/v1/settings.public"} <= limited, limited
+    assert run.entry("signed-in")["meteorUserId"] == sandbox.user_id(ALICE.username)

@@ -385,6 +385,14 @@ class _Token:
             ["iframe-command", "resume-token"],
             "signed-in",
         ),
+        # Rocket.Chat tried the token and refused it: no other path, a fresh token (not-confirmed) instead
+        (
+            "auto",
+            {"Iframe_Integration_receive_enable": True},
+            {"iframe-command": "rejected"},
+            ["iframe-command"],
+            "not-confirmed",
+        ),
         # settings say the command cannot work: straight to the deep link
         ("auto", {"Iframe_Integration_receive_enable": False}, {}, ["resume-token"], "signed-in"),
         # a forced strategy never switches
