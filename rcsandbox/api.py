@@ -113,23 +113,8 @@ def _login_failed(error: Any, message: str, headers: dict[str, str] | None = Non
 async def login(request: Request) -> Response:
     """`POST /api/v1/login`: password, resume, or `{iframe: true, token}`."""
     state = _state(request)
-    headers: dict[str, str] = {}
-    if state.setting("API_Enable_Rate_Limiter"):
-        ip = request.client.host if request.client else "unknown"
-        decision = state.limiter.hit("login", ip)
-        headers = decision.headers()
-        if not decision.allowed:
-            state.store.record("rate-limited", route="/api/v1/login", ip=ip)
-            text = (
-                "Error, too many requests. Please slow down. You must wait "
-                f"{decision.wait_seconds} seconds before trying this endpoint again. [error-too-many-requests]"
-            )
-            return JSONResponse({"success": False, "error": text}, status_code=429, headers=headers)
-    try:
-        body = await read_json_object(request)
-    except ApiError as exc:
-        exc.response.headers.update(headers)
-        raise
+    headers: dict[str, str] = {}  # the rate limit's are added by RateLimitMiddleware
+    body = await read_json_object(request)
     client = "web" if LOGIN_METHOD_HEADER.lower() in request.headers else "rest"
 
     if "resume" in body:

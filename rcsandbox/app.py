@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from .api import api_routes
 from .config import SandboxConfig
 from .files import file_routes
+from .ratelimit import RateLimitMiddleware
 from .sidedoor import sidedoor_routes
 from .state import SandboxState
 from .uploads import upload_routes
@@ -21,7 +23,8 @@ def create_app(state: SandboxState | SandboxConfig | None = None) -> Starlette:
         state = SandboxState(state or SandboxConfig())
     # Order matters: API and side door before the web client's catch-all page route.
     app = Starlette(
-        routes=[*upload_routes(), *api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()]
+        routes=[*upload_routes(), *api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()],
+        middleware=[Middleware(RateLimitMiddleware)],
     )
     app.state.sandbox = state
     return app

@@ -92,6 +92,10 @@ class SandboxConfig:
     client_start_delay: float = 1.0
     login_rate_limit: int = 10
     login_rate_window: float = 60.0
+    # Every other REST route (and /api/info), each counted on its own per client IP. None: counted (the
+    # X-RateLimit-* headers are sent) but never refused; Rocket.Chat's default would be 10 per 60 s.
+    rest_rate_limit: int | None = None
+    rest_rate_window: float = 60.0
     latency: float = 0.0
     # `{iframe: true, token}` logins: opaque token -> username. Empty = such logins fail, as in RC
     # when no user has `services.iframe.token`.
@@ -114,6 +118,13 @@ class SandboxConfig:
         _check_seconds("login_rate_window", self.login_rate_window)
         if not isinstance(self.login_rate_limit, int) or self.login_rate_limit < 1:
             raise ConfigError("login_rate_limit must be a whole number of calls, at least 1.")
+        _check_seconds("rest_rate_window", self.rest_rate_window)
+        if self.rest_rate_limit is not None and (
+            not isinstance(self.rest_rate_limit, int)
+            or isinstance(self.rest_rate_limit, bool)
+            or self.rest_rate_limit < 1
+        ):
+            raise ConfigError("rest_rate_limit must be a whole number of calls, at least 1 (or unset).")
 
     def initial_settings(self) -> dict[str, Any]:
         return {**DEFAULT_SETTINGS, **self.settings}
@@ -176,6 +187,8 @@ _TOP_KEYS = {
     "client_start_delay",
     "login_rate_limit",
     "login_rate_window",
+    "rest_rate_limit",
+    "rest_rate_window",
     "latency",
     "iframe_tokens",
     "version",

@@ -12,8 +12,9 @@ from typing import Any
 from .app import create_app
 from .background import BackgroundServer
 from .config import ConfigError, SandboxConfig, SandboxUser
+from .ratelimit import route_key
 from .sidedoor import change_password, post_message, revoke_sessions
-from .state import SandboxState
+from .state import LOGIN_ROUTE, SandboxState
 from .store import UserRecord
 
 __all__ = ["Sandbox"]
@@ -88,10 +89,19 @@ class Sandbox:
 
     def set_login_rate_limit(self, limit: int, window: float | None = None) -> None:
         """New limit (and window) for `/api/v1/login`; counting starts afresh."""
-        self.state.limiter.limit = limit
-        if window is not None:
-            self.state.limiter.window = window
-        self.state.limiter.reset()
+        current_window = self.state.limiter.rule(LOGIN_ROUTE)[1]
+        self.set_rate_limit(LOGIN_ROUTE, limit, current_window if window is None else window)
+
+    def set_rate_limit(self, route: str, limit: int, window: float) -> None:
+        """Calls per `window` seconds and client IP for one REST route ("/api/v1/me", "/api/info").
+
+        Limit 0 refuses every call (429 until the window ends, then again). Counting starts afresh.
+        """
+        if route_key(route) != route:
+            raise ConfigError(f"{route!r} is not a REST route; use a path like '/api/v1/me' or '/api/info'.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigError("A rate limit is a whole number of calls, 0 or more.")
+        self.state.limiter.set_rule(route, limit, _seconds("window", window))
 
     def set_iframe_token(self, token: str, username: str) -> None:
         """Let `{iframe: true, token}` log `username` in, as a user with that `services.iframe.token`."""

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api import authenticate
-from .config import ConfigError
+from .config import PUBLIC_SETTINGS, ConfigError
 from .state import SandboxState
 from .store import Message, UserRecord, iso
 
@@ -189,6 +189,13 @@ async def client_updates(request: Request) -> Response:
     )
 
 
+async def client_settings(request: Request) -> Response:
+    """The page's public settings. Rocket.Chat's client gets them over DDP, not from the rate-limited REST
+    route, so the page's loads never count against a launcher's `settings.public` calls."""
+    values = _state(request).settings()
+    return JSONResponse({"ok": True, "settings": {name: values[name] for name in PUBLIC_SETTINGS}})
+
+
 async def client_read(request: Request) -> Response:
     """The page opened the room: mark everything read, so `unread-changed` falls to 0."""
     found = authenticate(request)
@@ -208,6 +215,7 @@ def sidedoor_routes() -> list[Route]:
         Route("/sandbox/client-log", client_log, methods=["POST"]),
         Route("/sandbox/client/updates", client_updates, methods=["GET"]),
         Route("/sandbox/client/read", client_read, methods=["POST"]),
+        Route("/sandbox/client/settings", client_settings, methods=["GET"]),
         Route("/sandbox/{rest:path}", _unknown, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]
 

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 from .config import SandboxConfig, check_setting
-from .ratelimit import RateLimiter
+from .ratelimit import LOGIN_ROUTE, UNLIMITED, RateLimiter
 from .store import Store, StoredToken
 
-__all__ = ["SandboxState"]
+__all__ = ["LOGIN_ROUTE", "SandboxState"]
 
 _DAY = 86400.0
 _DEFAULT_EXPIRATION_DAYS = 90.0
@@ -22,7 +22,9 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.store = Store(config.users)
-        self.limiter = RateLimiter(config.login_rate_limit, config.login_rate_window)
+        rest_limit = UNLIMITED if config.rest_rate_limit is None else config.rest_rate_limit
+        self.limiter = RateLimiter(rest_limit, config.rest_rate_window)
+        self.limiter.set_rule(LOGIN_ROUTE, config.login_rate_limit, config.login_rate_window)
         self.create_tokens_secret = config.create_tokens_secret
         self.iframe_tokens = dict(config.iframe_tokens)
         self.client_start_delay = float(config.client_start_delay)

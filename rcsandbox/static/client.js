@@ -8,12 +8,6 @@
   var TOKEN_KEY = "Meteor.loginToken";
   var USER_ID_KEY = "Meteor.userId";
   var EXPIRES_KEY = "Meteor.loginTokenExpires";
-  var SETTING_IDS = [
-    "Iframe_Integration_send_enable", "Iframe_Integration_send_target_origin",
-    "Iframe_Integration_receive_enable", "Iframe_Integration_receive_origin",
-    "Accounts_iframe_enabled", "Accounts_iframe_url", "Accounts_Iframe_api_url", "Accounts_Iframe_api_method",
-    "Accounts_LoginExpiration",
-  ];
   var STATUSES = ["online", "away", "busy", "offline"];
 
   var settings = null;       // public settings, after the real fetch
@@ -552,12 +546,11 @@
 
   // ---- start: settings first (a real fetch), then the hooks in AppLayout's order ----
   // (docs/rocketchat-contract.md#startup-race)
+  // Rocket.Chat's client gets its public settings over DDP; the sandbox's stand-in is a side-door route.
   function loadSettings() {
-    return api("GET", "/api/v1/settings.public?_id=" + SETTING_IDS.join(",")).then(function (result) {
-      if (result.status !== 200) { throw new Error("settings.public answered " + result.status); }
-      var values = {};
-      result.json.settings.forEach(function (s) { values[s._id] = s.value; });
-      return values;
+    return api("GET", "/sandbox/client/settings").then(function (result) {
+      if (result.status !== 200) { throw new Error("the settings answered " + result.status); }
+      return result.json.settings;
     });
   }
 

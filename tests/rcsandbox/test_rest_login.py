@@ -170,7 +170,7 @@ def test_login_rate_limit_answers_429_with_ratelimit_headers() -> None:
             r"endpoint again\. \[error-too-many-requests\]",
             body["error"],
         )
-        # A correct password is refused too while the window lasts; other routes are not limited.
+        # A correct password is refused too while the window lasts; other routes have their own counts.
         assert http.post("/api/v1/login", json={"user": "alice", "password": "alice-pw"}).status_code == 429
         assert http.get("/api/info").status_code == 200
         assert rc.events("rate-limited")
