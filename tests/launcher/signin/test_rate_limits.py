@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from launcher.signin.flow import Failed, SignedIn, SignInFlow
+from tests.launcher.conftest import EMPLOYEES
 from tests.launcher.signin.conftest import assert_login_kept, stored_alice
 
 
@@ -77,3 +78,18 @@ def test_a_typed_sign_in_is_never_held_back_by_a_rate_limit(rc, store, settings_
 
     assert isinstance(outcome, Failed) and "wait 2 seconds" in outcome.message
     assert seen == ["/api/login"]  # the person is at the form: say it at once
+
+
+def test_a_rate_limited_token_check_hands_the_cached_token_over(rc, org, store, settings_for, client_for):
+    """Rocket.Chat limits /api/v1/me per address like every route; the page's own login is not that
+    route, so the cached token goes to the page, which decides (a refusal there gets a fresh token)."""
+    settings = settings_for(rc.url, org.url)
+    first = SignInFlow(settings, store, client=client_for(settings)).sign_in("alice", EMPLOYEES["alice"])
+    assert isinstance(first, SignedIn)
+    rc.set_rate_limit("/api/v1/me", 0, 60)
+
+    outcome = SignInFlow(settings, store, client=client_for(settings)).resume()
+
+    assert isinstance(outcome, SignedIn) and outcome.source == "cached", outcome
+    assert outcome.token == first.token
+    assert [e["route"] for e in rc.events(kind="rate-limited")] == ["/api/v1/me"]
