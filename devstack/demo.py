@@ -45,6 +45,8 @@ class DemoStack:
     answer of both servers) are the starting values of the latency knobs, which `set_client_start_delay`
     and `set_latency` change while the stack runs. `login_rate_limit` (Rocket.Chat's logins per address
     and minute) and `throttle` (the token service's failed-login limits) override the servers' defaults.
+    `rc_tls` = (certificate, key, issuing CA) serves Rocket.Chat over https (the token service trusts that
+    CA); `rc_options` are more of the stand-in's SandboxConfig fields.
     """
 
     def __init__(
@@ -60,6 +62,8 @@ class DemoStack:
         password_cost: int = 2**14,
         login_rate_limit: int | None = None,
         throttle: ThrottleSettings | None = None,
+        rc_tls: tuple[Path, Path, Path] | None = None,
+        rc_options: dict[str, Any] | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.users = users or [DemoUser()]
@@ -75,6 +79,9 @@ class DemoStack:
         self._password_cost = password_cost
         self._login_rate_limit = login_rate_limit
         self._throttle = throttle
+        # (certificate, key, CA that issued it): Rocket.Chat on https; the token service trusts the CA.
+        self._rc_tls = rc_tls
+        self._rc_options = dict(rc_options or {})  # more SandboxConfig fields (record_requests, version...)
         self._secret = secrets.token_urlsafe(16)
         self.sandbox: Any = None
         self.token_server: Any = None
@@ -115,10 +122,13 @@ class DemoStack:
                 client_start_delay=self._client_start_delay,
                 latency=self._latency,
                 **overrides,
-            )
+                **self._rc_options,
+            ),
+            tls=(self._rc_tls[0], self._rc_tls[1]) if self._rc_tls else None,
         ).start()
         self.token_config = TokenServiceConfig(
             rocketchat_url=self.sandbox.url,
+            rocketchat_ca_file=str(self._rc_tls[2]) if self._rc_tls else None,
             service_account=ServiceAccount(username="admin", password="admin-pw"),  # noqa: S106 (sandbox admin)
             directory=UsersFileDirectory(self._write_users_file()),
             create_tokens_secret=self._secret,

@@ -284,12 +284,16 @@ class Launcher:
 
 @pytest.fixture
 def make_launcher(tmp_path: Path, artifacts_dir: Path) -> Iterator[Callable[..., Launcher]]:
-    """make_launcher(rc_settings=..., client_start_delay=..., **config) -> a Launcher on a fresh stack."""
+    """make_launcher(rc_settings=..., client_start_delay=..., stack_options=..., **config) -> a Launcher on a
+    fresh stack (`stack_options`: more DemoStack arguments, e.g. rc_tls)."""
     stacks: list[DemoStack] = []
     launchers: list[Launcher] = []
 
     def make(
-        rc_settings: dict[str, Any] | None = None, client_start_delay: float = 0.5, **config: str
+        rc_settings: dict[str, Any] | None = None,
+        client_start_delay: float = 0.5,
+        stack_options: dict[str, Any] | None = None,
+        **config: str,
     ) -> Launcher:
         workdir = tmp_path / f"stack{len(stacks) + 1}"
         stack = DemoStack(
@@ -298,6 +302,7 @@ def make_launcher(tmp_path: Path, artifacts_dir: Path) -> Iterator[Callable[...,
             rc_settings=rc_settings,
             client_start_delay=client_start_delay,
             password_cost=2**10,
+            **(stack_options or {}),
         ).start()
         stacks.append(stack)
         launcher = Launcher(

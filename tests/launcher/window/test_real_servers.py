@@ -3,15 +3,23 @@ start, a session Rocket.Chat drops while the window is open. Real window, real k
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from launcher.signin.credentials import CredentialStore
-from tests.support.launcher_runs import ALICE
+from tests.support.certs import CertFiles, make_test_ca
+from tests.support.launcher_runs import ALICE, Launcher
+from tests.support.servers import TinyProxy
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 TEN_SECONDS = 10.0
 RECEIVE_ON = {"Iframe_Integration_receive_enable": True}
+RELAYED_FROM = "127.0.0.2"  # the address tinyproxy connects out from
 
 
 @pytest.mark.parametrize(
@@ -155,3 +163,74 @@ def test_rate_limited_rest_calls_at_start_still_sign_in(make_launcher):
     limited = {e["route"] for e in sandbox.events(kind="rate-limited")}
     assert {"/api/v1/me", "/api/v1/settings.public"} <= limited, limited
     assert run.entry("signed-in")["meteorUserId"] == sandbox.user_id(ALICE.username)
+
+
+def _https_stack(tmp_path: Path) -> tuple[CertFiles, dict[str, Any]]:
+    company = make_test_ca(tmp_path / "company-ca", name="Example Corp Issuing CA")
+    tls = (company.cert_file, company.key_file, company.ca_file)
+    return company, {"rc_tls": tls, "rc_options": {"record_requests": True}}
+
+
+def _network(launcher: Launcher, **keys: str) -> None:
+    with launcher.config.open("a", encoding="utf-8") as handle:
+        handle.write("\n[network]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in keys.items()))
+
+
+def test_https_behind_a_company_ca_signs_in_with_the_pages_requests_through_the_proxy(
+    make_launcher, tmp_path, monkeypatch
+):
+    """Rocket.Chat on https with a certificate from the company's own CA, named in network.ca_file, and a
+    company proxy in network.proxy: the page trusts what the sign-in trusts, and its requests go through
+    the proxy. tinyproxy connects out from 127.0.0.2, so the stand-in tells relayed requests from direct
+    ones; Chromium never proxies loopback addresses unless told so, which only this test does."""
+    company, options = _https_stack(tmp_path)
+    proxy = TinyProxy(tmp_path / "proxy", bind=RELAYED_FROM).start()
+    try:
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", f"{flags} --proxy-bypass-list=<-loopback>".strip())
+        launcher = make_launcher(rc_settings=RECEIVE_ON, stack_options=options)
+        _network(launcher, ca_file=str(company.ca_file), proxy=proxy.url)
+        sandbox = launcher.stack.sandbox
+        assert sandbox.url.startswith("https://127.0.0.1:")
+
+        run = launcher.sign_in_with_form()
+
+        assert run.states[-1] == "signed-in", run.explain()
+        assert run.entry("signed-in")["origin"] == sandbox.origin
+        assert run.entry("signed-in")["meteorUserId"] == sandbox.user_id(ALICE.username)
+        page = [e for e in sandbox.events(kind="request") if _is_page_request(e["path"])]
+        assert page, sandbox.events(kind="request")
+        assert {e["ip"] for e in page} == {RELAYED_FROM}, page  # every page request came through the proxy
+        assert f"CONNECT 127.0.0.1:{sandbox.port} HTTP/1.1" in proxy.requests()
+    finally:
+        proxy.stop()
+
+
+def test_a_certificate_nobody_trusts_gets_the_certificate_page(make_launcher, tmp_path, artifacts_dir):
+    """The server's certificate now comes from a CA the launcher does not trust (here network.ca_file was
+    taken out after the first sign-in): the window says which host, which issuer, and what IT must do,
+    instead of "check your network"."""
+    company, options = _https_stack(tmp_path)
+    launcher = make_launcher(rc_settings=RECEIVE_ON, stack_options=options)
+    original = launcher.config.read_text(encoding="utf-8")
+    _network(launcher, ca_file=str(company.ca_file))
+    launcher.sign_in_keeping_the_web_session()
+    launcher.config.write_text(original, encoding="utf-8")  # the company CA is no longer trusted
+
+    run = launcher.run(plan={"finish_on": ["signed-in", "error", "signin"]})
+
+    assert run.states[-1] == "error", run.explain()
+    error = run.entry("error")
+    assert error["info"]["message"] == (
+        "The security certificate of 127.0.0.1 was issued by “Example Corp Issuing CA”, which this computer does "
+        "not trust, so the launcher did not open Rocket.Chat: IT must install that certificate authority on this "
+        "computer or name its certificate in network.ca_file."
+    )
+    assert "Rocket.Chat's certificate is not trusted" in error["text"]
+    assert "check your network" not in error["text"]
+    run.assert_screenshots(copy_to=artifacts_dir)
+
+
+def _is_page_request(path: str) -> bool:
+    """What only the page asks for: its document, its scripts, and its update polls."""
+    return path in ("/", "/home") or path.startswith(("/static/", "/sandbox/client/"))
