@@ -30,6 +30,7 @@ from .responses import (
 from .state import SandboxState
 from .store import StoredToken, UserRecord, iso
 from .validation import Field, validate
+from .versions import MAX_COUNT, legacy_settings, major, query_ids
 
 __all__ = ["LOGIN_METHOD_HEADER", "TOKEN_EXPIRES_HEADER", "api_routes", "authenticate"]
 
@@ -96,7 +97,7 @@ def _require_auth(request: Request) -> tuple[UserRecord, StoredToken]:
 @_endpoint
 async def info(request: Request) -> Response:
     """`GET /api/info`: major.minor only, as for a caller without `view-statistics`."""
-    version = _state(request).config.version
+    version = _state(request).version
     major_minor = ".".join(version.split(".")[:2])
     return success(
         {"version": major_minor, "minimumClientVersions": {"desktop": "3.9.0", "mobile": "4.39.0"}}
@@ -357,7 +358,8 @@ def _same(given: str, expected: str) -> bool:
 
 @_endpoint
 async def settings_public(request: Request) -> Response:
-    """`GET /api/v1/settings.public`: `_id` list is trimmed here, unlike the origin list."""
+    """`GET /api/v1/settings.public`: 7.0+ filters by `_id` (trimmed, unlike the origin list); older servers
+    ignore `_id`, take a JSON `query` and page through every public setting (versions.py)."""
     state = _state(request)
     query = request.query_params
     try:
@@ -367,15 +369,27 @@ async def settings_public(request: Request) -> Response:
         return invalid_params("offset and count must be integers", "error-invalid-params")
     if offset < 0 or count < 0:
         return invalid_params("offset and count must be 0 or more", "error-invalid-params")
+    count = min(count, MAX_COUNT)  # 0 stays "all" (API_Allow_Infinite_Count)
     values = state.settings()
-    names = list(PUBLIC_SETTINGS)
-    wanted = query.get("_id")
-    if wanted:
-        ids = {i.strip() for i in wanted.split(",")}
-        names = [n for n in names if n in ids]
-    page = names[offset : offset + count] if count else names[offset:]
-    items = [{"_id": name, "value": values[name]} for name in page]
-    return success({"settings": items, "count": len(items), "offset": offset, "total": len(names)})
+    public = {name: values[name] for name in PUBLIC_SETTINGS}
+    if major(state.version) < 7:
+        items = legacy_settings(public)
+        if "query" in query:
+            try:
+                ids = query_ids(query["query"])
+            except ValueError:
+                return failure("Invalid query parameter provided", "error-invalid-query")
+            if ids is not None:
+                items = [item for item in items if item[0] in ids]
+    else:
+        items = list(public.items())
+        wanted = query.get("_id")
+        if wanted:
+            ids = {i.strip() for i in wanted.split(",")}
+            items = [item for item in items if item[0] in ids]
+    page = items[offset : offset + count] if count else items[offset:]
+    settings = [{"_id": name, "value": value} for name, value in page]
+    return success({"settings": settings, "count": len(settings), "offset": offset, "total": len(items)})
 
 
 @_endpoint

@@ -7,6 +7,7 @@ Built directly in tests (dataclasses) or loaded from a TOML file by the CLI. Set
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ __all__ = [
     "load_config",
     "parse_setting",
 ]
+
+
+_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
 
 class ConfigError(ValueError):
@@ -112,6 +116,7 @@ class SandboxConfig:
             raise ConfigError("Sandbox usernames must be unique; remove the duplicate user.")
         for name, value in self.settings.items():
             check_setting(name, value)
+        check_version(self.version)
         _check_seconds("client_start_delay", self.client_start_delay)
         _check_seconds("latency", self.latency)
         _check_seconds("resume_delay", self.resume_delay)
@@ -162,6 +167,12 @@ def parse_setting(name: str, text: str) -> Any:
             raise ConfigError(f"Setting {name!r} takes a number, not {text!r}.") from None
     check_setting(name, value)
     return value
+
+
+def check_version(version: Any) -> None:
+    """A version the stand-in can play: X.Y or X.Y.Z (its major decides the settings mode)."""
+    if not isinstance(version, str) or not _VERSION_RE.match(version):
+        raise ConfigError(f"version {version!r} is not X.Y.Z (for example 6.13.0 or 8.0.0).")
 
 
 def _check_seconds(name: str, value: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .app import create_app
 from .background import BackgroundServer
-from .config import ConfigError, SandboxConfig, SandboxUser
+from .config import ConfigError, SandboxConfig, SandboxUser, check_version
 from .ratelimit import route_key
 from .sidedoor import change_password, post_message, revoke_sessions
 from .state import LOGIN_ROUTE, SandboxState
@@ -75,6 +75,11 @@ class Sandbox:
 
     def set_latency(self, seconds: float) -> None:
         self.state.latency = _seconds("latency", seconds)
+
+    def set_version(self, version: str) -> None:
+        """Play another Rocket.Chat version ("6.13.0"): `/api/info`, `settings.public`'s mode, the page's events."""
+        check_version(version)
+        self.state.version = version
 
     def set_resume_delay(self, seconds: float) -> None:
         """Delay the page's resume logins by `seconds`, as Rocket.Chat's DDP connect does (0: none)."""

@@ -192,8 +192,10 @@ async def client_updates(request: Request) -> Response:
 async def client_settings(request: Request) -> Response:
     """The page's public settings. Rocket.Chat's client gets them over DDP, not from the rate-limited REST
     route, so the page's loads never count against a launcher's `settings.public` calls."""
-    values = _state(request).settings()
-    return JSONResponse({"ok": True, "settings": {name: values[name] for name in PUBLIC_SETTINGS}})
+    state = _state(request)
+    values = state.settings()
+    settings = {name: values[name] for name in PUBLIC_SETTINGS}
+    return JSONResponse({"ok": True, "settings": settings, "version": state.version})
 
 
 async def client_read(request: Request) -> Response:
