@@ -117,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds before the page's resume logins are answered, like a websocket connect (default 0)",
     )
+    parser.add_argument(
+        "--tls-cert", type=Path, metavar="FILE", help="PEM certificate: serve HTTPS (needs --tls-key)"
+    )
+    parser.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
     parser.add_argument("--rc-version", metavar="X.Y.Z", help="version /api/info reports (default 8.0.0)")
     return parser
 
@@ -167,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is not a port number; use 0-65535.")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together; give both or neither.")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            parser.error(f"TLS file {path} does not exist; check the path.")
     try:
         sock = socket.create_server((args.host, args.port), family=_family(args.host), reuse_port=False)
     except OSError as exc:
@@ -177,8 +186,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Rocket.Chat stand-in (rcsandbox) listening on http://{host}:{port}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning", lifespan="off"))
+    scheme = "https" if args.tls_cert else "http"
+    print(f"Rocket.Chat stand-in (rcsandbox) listening on {scheme}://{host}:{port}", flush=True)
+    uv_config = uvicorn.Config(
+        create_app(config),
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+    )
+    server = uvicorn.Server(uv_config)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
     return 0

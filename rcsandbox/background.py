@@ -7,6 +7,7 @@ are known to answer before anyone talks to them: `__enter__` returns only once a
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -26,20 +27,28 @@ class BackgroundServer:
     """An ASGI app served by uvicorn in a daemon thread; restartable on the same port."""
 
     def __init__(
-        self, app: object, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 15.0
+        self,
+        app: object,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_timeout: float = 15.0,
+        tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
     ) -> None:
+        """`tls` = (certificate file, key file), both PEM: serve HTTPS, as a server behind TLS does."""
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("BackgroundServer binds to loopback only")
         self._app = app
         self.host = host
         self.port = port
+        self.tls = (os.fspath(tls[0]), os.fspath(tls[1])) if tls else None
         self._start_timeout = start_timeout
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -50,7 +59,15 @@ class BackgroundServer:
             return self
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False)
+        cert, key = self.tls or (None, None)
+        config = uvicorn.Config(
+            self._app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
+        )
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(
@@ -83,7 +100,8 @@ class BackgroundServer:
             if self._thread is not None and not self._thread.is_alive():
                 raise ServerStartError(f"the server thread on port {self.port} exited during start")
             try:
-                httpx.get(self.url + "/", timeout=1.0)
+                # Only "does it answer": the certificate is the client's business (tests check it themselves).
+                httpx.get(self.url + "/", timeout=1.0, verify=False)  # noqa: S501
                 return
             except httpx.TransportError as exc:
                 last_error = exc

@@ -6,6 +6,7 @@ and coming back on the same port with its database intact.
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 from typing import Any
 
@@ -23,11 +24,24 @@ __all__ = ["Sandbox"]
 class Sandbox:
     """In-process sandbox. `with Sandbox(cfg) as rc:` returns once it answers HTTP."""
 
-    def __init__(self, config: SandboxConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
+    ) -> None:
+        """`tls=(cert_file, key_file)` (PEM) serves HTTPS: `url` and `origin` become https://127.0.0.1:PORT."""
         self.config = config or SandboxConfig()
         self.state = SandboxState(self.config)
         self.app = create_app(self.state)
-        self._server = BackgroundServer(self.app, host=host, port=port)
+        if tls is not None:
+            for path in tls:
+                if not os.path.isfile(path):
+                    raise ConfigError(
+                        f"TLS file {os.fspath(path)!r} does not exist; pass (cert_file, key_file)."
+                    )
+        self._server = BackgroundServer(self.app, host=host, port=port, tls=tls)
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> Sandbox:

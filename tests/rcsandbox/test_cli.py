@@ -25,6 +25,8 @@ OPTIONS = [
     "--login-rate-window",
     "--latency",
     "--resume-delay",
+    "--tls-cert",
+    "--tls-key",
     "--rc-version",
 ]
 
