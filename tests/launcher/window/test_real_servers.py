@@ -234,3 +234,24 @@ def test_a_certificate_nobody_trusts_gets_the_certificate_page(make_launcher, tm
 def _is_page_request(path: str) -> bool:
     """What only the page asks for: its document, its scripts, and its update polls."""
     return path in ("/", "/home") or path.startswith(("/static/", "/sandbox/client/"))
+
+
+@pytest.mark.parametrize(
+    ("rc_settings", "path"),
+    [
+        (RECEIVE_ON, "iframe-command"),
+        ({**RECEIVE_ON, "Iframe_Integration_receive_origin": "https://intranet.example.com"}, "resume-token"),
+    ],
+    ids=["command-allowed", "origin-not-admitted"],
+)
+def test_an_old_server_gets_the_path_its_settings_allow(make_launcher, rc_settings, path):
+    """Before 7.0 settings.public pages through everything and ignores the filter: the launcher must still
+    read the Iframe settings (on a later page), and choose from them at once: the command where it is
+    allowed, the link where the origin list does not admit Rocket.Chat (not the command "to try")."""
+    launcher = make_launcher(rc_settings=rc_settings, stack_options={"rc_options": {"version": "6.9.0"}})
+
+    run = launcher.sign_in_with_form()
+
+    assert run.states[-1] == "signed-in", run.explain()
+    assert run.timeline["login_path_first"] == path  # chosen from the settings it read
+    assert run.entry("signed-in")["info"]["path"] == path
