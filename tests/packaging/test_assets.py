@@ -78,3 +78,18 @@ def test_macos_plist_keys_and_windows_version_strings_load() -> None:
     assert strings["FileVersion"] == strings["ProductVersion"] == "1.2.3"
     assert strings["OriginalFilename"] == "rocketchat-launcher.exe"
     assert all(isinstance(value, str) and value for value in strings.values())
+
+
+@pytest.mark.parametrize("page", ["signin.html", "error.html"])
+def test_every_file_a_local_page_loads_ships_beside_it(page: str) -> None:
+    """The pages' logo pointed at icon.svg after the icons moved to assets/: a broken image on every
+    sign-in and error page."""
+    import re
+
+    from launcher.web import WEB_DIR
+
+    html = (WEB_DIR / page).read_text(encoding="utf-8")
+    referenced = re.findall(r'(?:src|href)="([^":#?]+)"', html)
+    assert referenced, html
+    missing = [name for name in referenced if not (WEB_DIR / name).is_file()]
+    assert not missing, missing

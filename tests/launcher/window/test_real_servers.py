@@ -165,10 +165,11 @@ def test_rate_limited_rest_calls_at_start_still_sign_in(make_launcher):
     assert run.entry("signed-in")["meteorUserId"] == sandbox.user_id(ALICE.username)
 
 
-def _https_stack(tmp_path: Path) -> tuple[CertFiles, dict[str, Any]]:
+def _https_stack(tmp_path: Path, record_requests: bool = False) -> tuple[CertFiles, dict[str, Any]]:
+    """A company CA and the DemoStack options that serve Rocket.Chat on https with its certificate."""
     company = make_test_ca(tmp_path / "company-ca", name="Example Corp Issuing CA")
     tls = (company.cert_file, company.key_file, company.ca_file)
-    return company, {"rc_tls": tls, "rc_options": {"record_requests": True}}
+    return company, {"rc_tls": tls, "rc_options": {"record_requests": True} if record_requests else {}}
 
 
 def _network(launcher: Launcher, **keys: str) -> None:
@@ -183,7 +184,7 @@ def test_https_behind_a_company_ca_signs_in_with_the_pages_requests_through_the_
     company proxy in network.proxy: the page trusts what the sign-in trusts, and its requests go through
     the proxy. tinyproxy connects out from 127.0.0.2, so the stand-in tells relayed requests from direct
     ones; Chromium never proxies loopback addresses unless told so, which only this test does."""
-    company, options = _https_stack(tmp_path)
+    company, options = _https_stack(tmp_path, record_requests=True)
     proxy = TinyProxy(tmp_path / "proxy", bind=RELAYED_FROM).start()
     try:
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
