@@ -45,7 +45,7 @@ config file (TOML), every key optional; command-line options override it:
   create_tokens_secret = "..."      client_start_delay = 1.0     latency = 0.0
   login_rate_limit = 10             login_rate_window = 60.0     version = "8.0.0"
   rest_rate_limit = 10 (default: counted, never refused)        rest_rate_window = 60.0
-  resume_delay = 0.0
+  resume_delay = 0.0                record_requests = false
   [settings]        Iframe_Integration_receive_enable = true, ...
   [iframe_tokens]   "<opaque token>" = "<username>"     (for {{iframe: true, token}} logins)
   [[users]]         username = "alice"  password = "alice-pw"  name = "Alice Doe"

@@ -9,6 +9,7 @@ from .api import api_routes
 from .config import SandboxConfig
 from .files import file_routes
 from .ratelimit import RateLimitMiddleware
+from .requestlog import RequestLogMiddleware
 from .sidedoor import sidedoor_routes
 from .state import SandboxState
 from .uploads import upload_routes
@@ -24,7 +25,7 @@ def create_app(state: SandboxState | SandboxConfig | None = None) -> Starlette:
     # Order matters: API and side door before the web client's catch-all page route.
     app = Starlette(
         routes=[*upload_routes(), *api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()],
-        middleware=[Middleware(RateLimitMiddleware)],
+        middleware=[Middleware(RequestLogMiddleware), Middleware(RateLimitMiddleware)],
     )
     app.state.sandbox = state
     return app

@@ -107,6 +107,8 @@ class SandboxConfig:
     version: str = "8.0.0"
     # Seconds before a web-client resume login is answered: Rocket.Chat's DDP connect time.
     resume_delay: float = 0.0
+    # Every request becomes a `request` event (method, path without query, ip, User-Agent): proxy tests.
+    record_requests: bool = False
 
     def __post_init__(self) -> None:
         if not any(u.username == DEFAULT_ADMIN.username for u in self.users):
@@ -117,6 +119,8 @@ class SandboxConfig:
         for name, value in self.settings.items():
             check_setting(name, value)
         check_version(self.version)
+        if not isinstance(self.record_requests, bool):
+            raise ConfigError("record_requests must be true or false.")
         _check_seconds("client_start_delay", self.client_start_delay)
         _check_seconds("latency", self.latency)
         _check_seconds("resume_delay", self.resume_delay)
@@ -204,6 +208,7 @@ _TOP_KEYS = {
     "iframe_tokens",
     "version",
     "resume_delay",
+    "record_requests",
 }
 _USER_KEYS = {"username", "password", "name", "email", "roles"}
 

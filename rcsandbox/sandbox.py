@@ -95,6 +95,10 @@ class Sandbox:
         check_version(version)
         self.state.version = version
 
+    def record_requests(self, on: bool = True) -> None:
+        """Log every request as a `request` event (method, path without its query, ip, User-Agent's start)."""
+        self.state.record_requests = bool(on)
+
     def set_resume_delay(self, seconds: float) -> None:
         """Delay the page's resume logins by `seconds`, as Rocket.Chat's DDP connect does (0: none)."""
         self.state.resume_delay = _seconds("resume_delay", seconds)

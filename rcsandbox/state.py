@@ -30,6 +30,7 @@ class SandboxState:
         self.client_start_delay = float(config.client_start_delay)
         self.latency = float(config.latency)
         self.resume_delay = float(config.resume_delay)
+        self.record_requests = config.record_requests  # requestlog.py
         self.version = config.version  # the Rocket.Chat version played (versions.py); Sandbox.set_version
         # A misconfigured reverse proxy (or Site URL) in front of Rocket.Chat: `/home` is redirected,
         # query and all, to this origin. None: no redirect.

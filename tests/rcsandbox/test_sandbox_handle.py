@@ -43,6 +43,7 @@ def test_default_admin_is_seeded_unless_named() -> None:
         {"client_start_delay": -1},
         {"resume_delay": -0.5},
         {"resume_delay": "1"},
+        {"record_requests": "yes"},
         {"login_rate_limit": 0},
         {"users": [SandboxUser("a", "a-pw"), SandboxUser("a", "b-pw")]},
     ],
@@ -53,6 +54,7 @@ def test_default_admin_is_seeded_unless_named() -> None:
         "negative-delay",
         "negative-resume-delay",
         "resume-delay-as-text",
+        "record-requests-as-text",
         "zero-limit",
         "duplicate-user",
     ],
@@ -87,14 +89,14 @@ def test_load_config_from_toml(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.toml"
     path.write_text(
         'create_tokens_secret = "s3"\nclient_start_delay = 0.25\nlogin_rate_limit = 4\n'
-        "resume_delay = 1.5\n"
+        "resume_delay = 1.5\nrecord_requests = true\n"
         "[settings]\nIframe_Integration_receive_enable = true\nAccounts_LoginExpiration = 7\n"
         '[[users]]\nusername = "alice"\npassword = "alice-pw"\nname = "Alice"\nroles = ["user"]\n',
         encoding="utf-8",
     )
     cfg = load_config(path)
     assert cfg.create_tokens_secret == "s3" and cfg.client_start_delay == 0.25 and cfg.login_rate_limit == 4
-    assert cfg.resume_delay == 1.5
+    assert cfg.resume_delay == 1.5 and cfg.record_requests is True
     assert cfg.initial_settings()["Iframe_Integration_receive_enable"] is True
     assert [u.username for u in cfg.users] == ["admin", "alice"]
 
