@@ -42,6 +42,26 @@ def test_a_ten_second_client_start_signs_in_with_no_error_page(make_launcher, rc
     assert run.entry("signed-in")["meteorUserId"] == launcher.stack.sandbox.user_id(ALICE.username)
 
 
+@pytest.mark.parametrize(
+    ("rc_settings", "delay", "path"),
+    [
+        ({"Iframe_Integration_receive_enable": False}, 24.0, "resume-token"),
+        (RECEIVE_ON, 15.0, "iframe-command"),
+    ],
+    ids=["resume-token-link-24s", "iframe-command-15s"],
+)
+def test_longer_client_starts_keep_their_path_and_sign_in(make_launcher, rc_settings, delay, path):
+    """Before the waits followed the client's start, a 24 s start on the link ended on an error page and a
+    15 s start on the command fell back to the token in a URL (both measured on the previous version)."""
+    launcher = make_launcher(rc_settings=rc_settings, client_start_delay=delay)
+
+    run = launcher.sign_in_with_form()
+
+    assert run.states[-1] == "signed-in", run.explain()
+    assert run.entry("signed-in")["info"]["path"] == path
+    assert run.entry("signed-in")["coverShownMs"] >= delay * 1000
+
+
 def test_a_session_rocketchat_drops_while_running_is_signed_in_again_without_a_prompt(make_launcher):
     """An admin logs the user out of all sessions while the window is open: the page falls to its login
     form, and the launcher signs it in again with a fresh token from the organization."""
