@@ -179,41 +179,44 @@ def page_session(rc_origin: str, user_id: str) -> str:
     """Whether the page signed itself in (its own stored session) as `user_id`: Meteor.userId is that user
     AND the server accepted the resume (Meteor wrote the token in this document, seen by cover.js from
     document start); if so the cover is lifted in the same step. No token."""
-    return (
-        "(function (RC_ORIGIN, USER_ID) {"
-        + _READ_STATE
-        + """
-  if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
-  var s = __rclState(USER_ID, null);
-  var seen = window.__rcLauncher || {};
+    return _user_state_script(
+        rc_origin,
+        user_id,
+        """
   var signedIn = s.signedIn && s.early;
   if (signedIn) seen.hideCover();
   return {origin: location.origin, onRocketChat: true, userMatches: s.userMatches, event: s.event,
           early: s.early, clientStarted: s.clientStarted, doc: s.doc, dropped: s.dropped, hasToken: s.hasToken,
           loggedOut: seen.loggedOut === true, startedUp: seen.startedUp === true,
-          signedIn: signedIn, lifted: signedIn};
-})("""
-        + json.dumps(rc_origin)
-        + ", "
-        + json.dumps(user_id)
-        + ")"
+          signedIn: signedIn, lifted: signedIn};""",
     )
 
 
 def signed_in_check(rc_origin: str, user_id: str) -> str:
     """After the sign-in: is the page still signed in as `user_id`? {signedOut: true} once the client
     dropped its login (an admin logged the user out, the session was revoked or expired). No token."""
+    return _user_state_script(
+        rc_origin,
+        user_id,
+        """
+  return {origin: location.origin, onRocketChat: true, clientStarted: s.clientStarted,
+          hasToken: s.hasToken, userMatches: s.userMatches,
+          signedOut: s.clientStarted && !s.hasToken && (s.dropped || seen.loggedOut === true)};""",
+    )
+
+
+def _user_state_script(rc_origin: str, user_id: str, body: str) -> str:
+    """A script that, on Rocket.Chat's origin only, reads the page's sign-in state for `user_id` into `s`
+    (and cover.js's record into `seen`), then runs `body`, which returns the answer. No token."""
     return (
         "(function (RC_ORIGIN, USER_ID) {"
         + _READ_STATE
         + """
   if (location.origin !== RC_ORIGIN) return {origin: location.origin, onRocketChat: false};
   var s = __rclState(USER_ID, null);
-  var seen = window.__rcLauncher || {};
-  return {origin: location.origin, onRocketChat: true, clientStarted: s.clientStarted,
-          hasToken: s.hasToken, userMatches: s.userMatches,
-          signedOut: s.clientStarted && !s.hasToken && (s.dropped || seen.loggedOut === true)};
-})("""
+  var seen = window.__rcLauncher || {};"""
+        + body
+        + "\n})("
         + json.dumps(rc_origin)
         + ", "
         + json.dumps(user_id)
