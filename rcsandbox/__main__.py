@@ -45,7 +45,7 @@ config file (TOML), every key optional; command-line options override it:
   create_tokens_secret = "..."      client_start_delay = 1.0     latency = 0.0
   login_rate_limit = 10             login_rate_window = 60.0     version = "8.0.0"
   rest_rate_limit = 10 (default: counted, never refused)        rest_rate_window = 60.0
-  resume_delay = 0.0                record_requests = false
+  resume_delay = 0.0                record_requests = false      path_prefix = "/chat"
   [settings]        Iframe_Integration_receive_enable = true, ...
   [iframe_tokens]   "<opaque token>" = "<username>"     (for {{iframe: true, token}} logins)
   [[users]]         username = "alice"  password = "alice-pw"  name = "Alice Doe"
@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key of --tls-cert")
     parser.add_argument("--rc-version", metavar="X.Y.Z", help="version /api/info reports (default 8.0.0)")
+    parser.add_argument(
+        "--path-prefix",
+        metavar="PATH",
+        help="serve under a ROOT_URL path like /chat, as Rocket.Chat at https://example.com/chat (default: the root)",
+    )
     return parser
 
 
@@ -157,6 +162,7 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
         "latency": args.latency,
         "version": args.rc_version,
         "resume_delay": args.resume_delay,
+        "path_prefix": args.path_prefix,
     }
     changes = {k: v for k, v in overrides.items() if v is not None}
     return dataclasses.replace(base, users=users, settings=settings, create_tokens_secret=secret, **changes)
@@ -187,7 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     scheme = "https" if args.tls_cert else "http"
-    print(f"Rocket.Chat stand-in (rcsandbox) listening on {scheme}://{host}:{port}", flush=True)
+    print(
+        f"Rocket.Chat stand-in (rcsandbox) listening on {scheme}://{host}:{port}{config.path_prefix}",
+        flush=True,
+    )
     uv_config = uvicorn.Config(
         create_app(config),
         log_level="warning",

@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from .api import api_routes
 from .config import SandboxConfig
 from .files import file_routes
+from .pathprefix import PathPrefixMiddleware
 from .ratelimit import RateLimitMiddleware
 from .requestlog import RequestLogMiddleware
 from .sidedoor import sidedoor_routes
@@ -25,7 +26,11 @@ def create_app(state: SandboxState | SandboxConfig | None = None) -> Starlette:
     # Order matters: API and side door before the web client's catch-all page route.
     app = Starlette(
         routes=[*upload_routes(), *api_routes(), *sidedoor_routes(), *file_routes(), *webclient_routes()],
-        middleware=[Middleware(RequestLogMiddleware), Middleware(RateLimitMiddleware)],
+        middleware=[
+            Middleware(PathPrefixMiddleware, prefix=state.config.path_prefix),  # first: the rest see "/api/…"
+            Middleware(RequestLogMiddleware),
+            Middleware(RateLimitMiddleware),
+        ],
     )
     app.state.sandbox = state
     return app

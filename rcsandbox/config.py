@@ -19,6 +19,7 @@ __all__ = [
     "ConfigError",
     "SandboxConfig",
     "SandboxUser",
+    "check_path_prefix",
     "check_setting",
     "load_config",
     "parse_setting",
@@ -26,6 +27,8 @@ __all__ = [
 
 
 _VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+# ROOT_URL's path: "/chat" or "/a/b"; segments of letters, digits, "-", "_" and ".", no trailing slash.
+_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 
 
 class ConfigError(ValueError):
@@ -109,6 +112,9 @@ class SandboxConfig:
     resume_delay: float = 0.0
     # Every request becomes a `request` event (method, path without query, ip, User-Agent): proxy tests.
     record_requests: bool = False
+    # The path of Rocket.Chat's ROOT_URL ("/chat" for https://example.com/chat): every route, page and file
+    # is served under it, and the page's Meteor storage keys are namespaced (docs/rcsandbox.md). "": the root.
+    path_prefix: str = ""
 
     def __post_init__(self) -> None:
         if not any(u.username == DEFAULT_ADMIN.username for u in self.users):
@@ -119,6 +125,7 @@ class SandboxConfig:
         for name, value in self.settings.items():
             check_setting(name, value)
         check_version(self.version)
+        check_path_prefix(self.path_prefix)
         if not isinstance(self.record_requests, bool):
             raise ConfigError("record_requests must be true or false.")
         _check_seconds("client_start_delay", self.client_start_delay)
@@ -179,6 +186,12 @@ def check_version(version: Any) -> None:
         raise ConfigError(f"version {version!r} is not X.Y.Z (for example 6.13.0 or 8.0.0).")
 
 
+def check_path_prefix(prefix: Any) -> None:
+    """ "" (served at the root) or a path like "/chat": no trailing slash, no query, plain segments."""
+    if not isinstance(prefix, str) or (prefix and not _PREFIX_RE.match(prefix)):
+        raise ConfigError(f"path_prefix {prefix!r} must be empty or a path like /chat (no trailing slash).")
+
+
 def _check_seconds(name: str, value: Any) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
         raise ConfigError(f"{name} must be a number of seconds, 0 or more.")
@@ -209,6 +222,7 @@ _TOP_KEYS = {
     "version",
     "resume_delay",
     "record_requests",
+    "path_prefix",
 }
 _USER_KEYS = {"username", "password", "name", "email", "roles"}
 

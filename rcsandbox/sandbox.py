@@ -65,11 +65,12 @@ class Sandbox:
 
     @property
     def url(self) -> str:
-        """ "http://127.0.0.1:PORT", no trailing slash (valid once started)."""
-        return self._server.url
+        """ "http://127.0.0.1:PORT" plus the path prefix ("…/chat"), no trailing slash (valid once started)."""
+        return self._server.url + self.config.path_prefix
 
     @property
     def origin(self) -> str:
+        """ "http://127.0.0.1:PORT": the page's origin, without the path prefix."""
         return self._server.url
 
     @property
@@ -172,10 +173,16 @@ class Sandbox:
         change_password(self.state, username, new)
 
     def post_message(
-        self, username: str, text: str, sender: str = "rocket.cat", room: str = "general"
+        self,
+        username: str,
+        text: str,
+        sender: str = "rocket.cat",
+        room: str = "general",
+        alert_only: bool = False,
     ) -> str:
-        """Deliver a message to `username`'s unread count; returns the message id."""
-        return post_message(self.state, username, text, sender, room).id
+        """Deliver a message to `username`'s unread count; returns the message id. `alert_only`: the room
+        turns unread without a count (the page's `unread-changed-by-subscription` shows it)."""
+        return post_message(self.state, username, text, sender, room, alert_only).id
 
     def _user(self, username: str) -> UserRecord:
         user = self.state.store.by_username(username)

@@ -49,15 +49,21 @@ async def events(request: Request) -> Response:
 
 
 def post_message(
-    state: SandboxState, username: str, text: str, sender: str | None, room: str | None
+    state: SandboxState,
+    username: str,
+    text: str,
+    sender: str | None,
+    room: str | None,
+    alert_only: bool = False,
 ) -> Message:
-    """Deliver a message to `username` (ValueError when the user is unknown)."""
+    """Deliver a message to `username` (ValueError when the user is unknown); `alert_only` marks its
+    room unread without adding to the count."""
     user = state.store.by_username(username)
     if user is None:
         raise ValueError(f"No sandbox user {username!r}; create the user first.")
     sender_name = sender or "rocket.cat"
     sender_user = state.store.by_username(sender_name)
-    message = state.store.post_message(user, text, sender_user, sender_name, room or "general")
+    message = state.store.post_message(user, text, sender_user, sender_name, room or "general", alert_only)
     state.store.record("message-posted", username=username, sender=message.sender, room=message.room)
     return message
 
@@ -72,8 +78,11 @@ async def messages(request: Request) -> Response:
         return _bad('"username" and "text" must be strings.')
     if any(v is not None and not isinstance(v, str) for v in (sender, room)):
         return _bad('"sender" and "room" must be strings when given.')
+    alert_only = data.get("alert_only", False)
+    if not isinstance(alert_only, bool):
+        return _bad('"alert_only" must be true or false when given.')
     try:
-        message = post_message(_state(request), username, text, sender, room)
+        message = post_message(_state(request), username, text, sender, room, alert_only)
     except ValueError as exc:
         return _bad(str(exc), 404)
     return JSONResponse({"ok": True, "id": message.id})
@@ -178,11 +187,13 @@ async def client_updates(request: Request) -> Response:
         since = int(request.query_params.get("since", "0"))
     except ValueError:
         return _bad("since must be an integer.")
-    unread, new, cursor = _state(request).store.updates(user, since)
+    store = _state(request).store
+    unread, new, cursor = store.updates(user, since)
     return JSONResponse(
         {
             "ok": True,
             "unread": unread,
+            "subscriptions": store.subscriptions(user),
             "cursor": cursor,
             "notifications": [{**_notification(user, m), "ts": iso(m.ts)} for m in new],
         }

@@ -51,6 +51,9 @@ class Message:
     text: str
     ts: float
     read: bool = False
+    # A message that alerts its room without counting (a room whose notifications count only mentions,
+    # say): Rocket.Chat's subscription then has `alert: true` and `unread: 0`.
+    alert_only: bool = False
 
 
 @dataclass
@@ -200,7 +203,13 @@ class Store:
 
     # messages --------------------------------------------------------------------------------------------
     def post_message(
-        self, user: UserRecord, text: str, sender: UserRecord | None, sender_name: str, room: str
+        self,
+        user: UserRecord,
+        text: str,
+        sender: UserRecord | None,
+        sender_name: str,
+        room: str,
+        alert_only: bool = False,
     ) -> Message:
         with self._lock:
             self._seq += 1
@@ -214,16 +223,30 @@ class Store:
                 sender_name=sender.name if sender else sender_name,
                 text=text,
                 ts=time.time(),
+                alert_only=alert_only,
             )
             user.messages.append(message)
             return message
 
     def updates(self, user: UserRecord, since: int) -> tuple[int, list[Message], int]:
-        """(unread count, messages newer than `since`, cursor for the next call)."""
+        """(unread count, messages newer than `since`, cursor for the next call). Alert-only messages
+        do not count, as in Rocket.Chat's subscriptions."""
         with self._lock:
             new = [m for m in user.messages if m.seq > since]
-            unread = sum(1 for m in user.messages if not m.read)
+            unread = sum(1 for m in user.messages if not m.read and not m.alert_only)
             return unread, new, self._seq
+
+    def subscriptions(self, user: UserRecord) -> list[dict[str, Any]]:
+        """One entry per room the user got messages in: `rid`, `name`, `unread` (the count) and `alert`
+        (anything unread, counted or not), the fields of Rocket.Chat's subscription the badge reads."""
+        with self._lock:
+            rooms: dict[str, dict[str, Any]] = {}
+            for m in user.messages:
+                room = rooms.setdefault(m.rid, {"rid": m.rid, "name": m.room, "unread": 0, "alert": False})
+                if not m.read:
+                    room["alert"] = True
+                    room["unread"] += 0 if m.alert_only else 1
+            return list(rooms.values())
 
     def mark_read(self, user: UserRecord) -> None:
         with self._lock:

@@ -32,11 +32,13 @@ _CSP = "script-src 'self' 'unsafe-eval'; frame-src *; connect-src *; object-src 
 async def page(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     redirect = state.home_redirect
+    prefix = state.config.path_prefix  # request.url.path has it stripped (pathprefix.py)
     if redirect and request.url.path == "/home":
-        return RedirectResponse(f"{redirect}/home?{request.url.query}", status_code=302)
+        return RedirectResponse(f"{redirect}{prefix}/home?{request.url.query}", status_code=302)
     template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     delay_ms = str(round(state.client_start_delay * 1000))
     body = template.replace("{{START_DELAY_MS}}", html.escape(delay_ms))
+    body = body.replace("{{PATH_PREFIX}}", html.escape(prefix))
     headers = {"Cache-Control": "no-store"}
     if state.setting("Enable_CSP"):
         headers["Content-Security-Policy"] = _CSP

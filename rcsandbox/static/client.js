@@ -4,24 +4,30 @@
 (function () {
   "use strict";
 
-  // Meteor's storage keys, plain because the sandbox is served at the domain root.
-  var TOKEN_KEY = "Meteor.loginToken";
-  var USER_ID_KEY = "Meteor.userId";
-  var EXPIRES_KEY = "Meteor.loginTokenExpires";
+  // ROOT_URL's path ("/chat"), or "" at the domain root; every URL the page builds starts with it.
+  var BASE = document.documentElement.getAttribute("data-path-prefix") || "";
+  // Meteor's storage keys: plain at the domain root; under a ROOT_URL path, accounts-base appends
+  // ":" + the connection's URL + ":" + the path (docs/rcsandbox.md#path-prefix).
+  var KEY_SUFFIX = BASE ? ":" + location.origin + BASE + "/:" + BASE : "";
+  var TOKEN_KEY = "Meteor.loginToken" + KEY_SUFFIX;
+  var USER_ID_KEY = "Meteor.userId" + KEY_SUFFIX;
+  var EXPIRES_KEY = "Meteor.loginTokenExpires" + KEY_SUFFIX;
   var STATUSES = ["online", "away", "busy", "offline"];
+  var STATUS_NAMES = { online: "Online", away: "Away", busy: "Busy", offline: "Offline" };
 
   var settings = null;       // public settings, after the real fetch
+  var version = [8, 0, 0];   // the Rocket.Chat version played, from the same fetch
   var session = null;        // {userId, token, me}
   var knownToken = null;     // what _pollStoredLoginToken compares against
   var iframeLoginUrl = null; // Accounts_iframe_url shown instead of the form
   var status = "online";
-  var updates = { timer: null, cursor: 0, first: true, unread: null, messages: [] };
+  var updates = { timer: null, cursor: 0, first: true, unread: null, messages: [], rooms: {} };
 
   // ---- side door reporting: RC only logs these to the console; tests read them from the log ----
   function report(kind, fields) {
     var body = JSON.stringify(Object.assign({ kind: kind }, fields || {}));
-    if (!(navigator.sendBeacon && navigator.sendBeacon("/sandbox/client-log", body))) {
-      fetch("/sandbox/client-log", { method: "POST", body: body, keepalive: true }).catch(function () {});
+    if (!(navigator.sendBeacon && navigator.sendBeacon(BASE + "/sandbox/client-log", body))) {
+      fetch(BASE + "/sandbox/client-log", { method: "POST", body: body, keepalive: true }).catch(function () {});
     }
   }
 
@@ -71,7 +77,7 @@
   // separate requests, so each starts once the one before it (and whatever its caller did then) is done.
   var loginQueue = Promise.resolve();
   function queuedLogin(body, headers) {
-    var result = loginQueue.then(function () { return api("POST", "/api/v1/login", body, headers); }).then(afterLogin);
+    var result = loginQueue.then(function () { return api("POST", BASE + "/api/v1/login", body, headers); }).then(afterLogin);
     loginQueue = result.then(function () {}, function () {});
     return result;
   }
@@ -148,7 +154,7 @@
     var headers = authHeaders();
     var done = function () { makeClientLoggedOut(); };
     if (!session) { done(); return Promise.resolve(); }
-    return api("POST", "/api/v1/logout", undefined, headers).then(done, done);
+    return api("POST", BASE + "/api/v1/logout", undefined, headers).then(done, done);
   }
 
   // Meteor: at start, drop a stored token that expires within min(10% of its lifetime, 1 h).
@@ -188,10 +194,38 @@
     }
   }
 
+  function atLeast(major, minor) {
+    return version[0] > major || (version[0] === major && version[1] >= minor);
+  }
+
+  // ---- the user's status: the status menu or the set-user-status command ----
+  // 7.0 and later announce a status descriptor; older clients the bare status string.
+  function setStatus(value, how) {
+    if (STATUSES.indexOf(value) === -1) { return; }
+    status = value;
+    report("user-status", { status: status, how: how });
+    var detail = atLeast(7, 0)
+      ? { id: status, name: STATUS_NAMES[status], statusType: status, localizeName: true }
+      : status;
+    fireGlobalEvent("user-status-manually-set", detail);
+    render();
+  }
+
+  function statusMenu() {
+    var select = el("select", { id: "status-menu", "aria-label": "Status" });
+    STATUSES.forEach(function (value) {
+      var option = el("option", { value: value, text: STATUS_NAMES[value] });
+      if (value === status) { option.selected = true; }
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () { setStatus(select.value, "menu"); });
+    return select;
+  }
+
   // ---- messages: polling stands in for DDP subscriptions; drives unread-changed / notification ----
   function startUpdates() {
     stopUpdates();
-    updates = { timer: null, cursor: 0, first: true, unread: null, messages: [] };
+    updates = { timer: null, cursor: 0, first: true, unread: null, messages: [], rooms: {} };
     pollUpdates();
     updates.timer = setInterval(pollUpdates, 1000);
   }
@@ -204,7 +238,7 @@
   function pollUpdates() {
     if (!session) { return; }
     var mine = updates;
-    api("GET", "/sandbox/client/updates?since=" + mine.cursor, undefined, authHeaders()).then(function (result) {
+    api("GET", BASE + "/sandbox/client/updates?since=" + mine.cursor, undefined, authHeaders()).then(function (result) {
       if (mine !== updates || !session) { return; }
       if (result.status === 401) {  // token removed on the server: "logged out by the server"
         makeClientLoggedOut();
@@ -220,16 +254,34 @@
         }
       });
       mine.first = false;
-      if (json.unread !== mine.unread) {
-        mine.unread = json.unread;
-        fireGlobalEvent("unread-changed", json.unread);  // newest RC: a number
+      var alerted = false;
+      (json.subscriptions || []).forEach(function (sub) {
+        alerted = alerted || sub.alert;
+        var seen = JSON.stringify([sub.unread, sub.alert]);
+        if (mine.rooms[sub.rid] === seen) { return; }
+        mine.rooms[sub.rid] = seen;  // useUnread: only when the subscription's unread fields change
+        fireGlobalEvent("unread-changed-by-subscription", { rid: sub.rid, name: sub.name, unread: sub.unread, alert: sub.alert, unreadAlert: "default" });
+      });
+      var total = unreadBadge(json.unread, alerted);
+      if (total !== mine.unread) {
+        mine.unread = total;
+        fireGlobalEvent("unread-changed", total);
       }
       render();
     }, function () {});
   }
 
+  // What `unread-changed` carries. Since 7.8 the total count, a number, and rooms unread without a count
+  // are only in `unread-changed-by-subscription`; before, the Session value: a count ("999+" over 999),
+  // "•" when only such rooms are unread, "" when nothing is.
+  function unreadBadge(count, alerted) {
+    if (atLeast(7, 8)) { return count; }
+    if (count > 999) { return "999+"; }
+    return count > 0 ? count : alerted ? "•" : "";
+  }
+
   function markRead() {
-    api("POST", "/sandbox/client/read", undefined, authHeaders()).then(pollUpdates);
+    api("POST", BASE + "/sandbox/client/read", undefined, authHeaders()).then(pollUpdates);
   }
 
   // ---- Accounts -> Iframe auth (docs/rocketchat-contract.md#accounts-iframe-sso) ----
@@ -310,6 +362,11 @@
     });
   }
 
+  // The router's path: the browser's, without ROOT_URL's path (as RC's `go` strips ROOT_URL_PATH_PREFIX).
+  function routePath(pathname) {
+    return BASE && pathname.indexOf(BASE) === 0 ? pathname.slice(BASE.length) || "/" : pathname;
+  }
+
   // ---- external commands (docs/rocketchat-contract.md#iframe-login-command, #other-iframe-commands) ----
   function go(data) {
     if (typeof data.path !== "string" || data.path.trim().length === 0) { return; }
@@ -318,7 +375,7 @@
     url.searchParams.forEach(function (value, key) { search.set(key, value); });
     var query = search.toString();
     history.pushState(null, "", url.pathname + (query ? "?" + query : ""));
-    report("navigated", { path: url.pathname });
+    report("navigated", { path: routePath(url.pathname) });
     render();
   }
 
@@ -333,16 +390,10 @@
       }
     },
     logout: function () {
-      logout().then(function () { history.pushState(null, "", "/home"); render(); });
+      logout().then(function () { history.pushState(null, "", BASE + "/home"); render(); });
     },
     go: go,
-    "set-user-status": function (data) {
-      if (STATUSES.indexOf(data.status) === -1) { return; }
-      status = data.status;
-      report("user-status", { status: status });
-      fireGlobalEvent("user-status-manually-set", { status: status });
-      render();
-    },
+    "set-user-status": function (data) { setStatus(data.status, "command"); },
   };
 
   function commandListener(event) {
@@ -405,11 +456,11 @@
       list.appendChild(item);
       var form = new FormData();
       form.append("file", file, name);
-      fetch("/api/v1/rooms.media/GENERAL", { method: "POST", headers: authHeaders(), body: form })
+      fetch(BASE + "/api/v1/rooms.media/GENERAL", { method: "POST", headers: authHeaders(), body: form })
         .then(function (r) { return r.json(); })
         .then(function (json) {
           if (!json.success) { throw new Error(json.error || "upload failed"); }
-          return api("POST", "/api/v1/rooms.mediaConfirm/GENERAL/" + json.file._id, { msg: "" }, authHeaders());
+          return api("POST", BASE + "/api/v1/rooms.mediaConfirm/GENERAL/" + json.file._id, { msg: "" }, authHeaders());
         })
         .then(function (result) {
           if (!result.json.success) { throw new Error(result.json.error || "confirm failed"); }
@@ -460,13 +511,13 @@
     });
     return el("section", { id: "workday" }, [
       el("p", {}, [
-        el("a", { id: "file-preview", href: "/file-upload/report/Quarterly%20report.txt", target: "_blank", text: "Quarterly report.txt" }),
+        el("a", { id: "file-preview", href: BASE + "/file-upload/report/Quarterly%20report.txt", target: "_blank", text: "Quarterly report.txt" }),
         el("span", { text: " · " }),
-        el("a", { id: "file-download", href: "/file-upload/report/Quarterly%20report.txt?download", text: "Download" }),
+        el("a", { id: "file-download", href: BASE + "/file-upload/report/Quarterly%20report.txt?download", text: "Download" }),
         el("span", { text: " · " }),
-        el("a", { id: "file-big", href: "/file-upload/big/archive?download", text: "Archive" }),
+        el("a", { id: "file-big", href: BASE + "/file-upload/big/archive?download", text: "Archive" }),
         el("span", { text: " · " }),
-        el("a", { id: "file-cut", href: "/file-upload/cut/cut.bin?download", text: "Broken file" }),
+        el("a", { id: "file-cut", href: BASE + "/file-upload/cut/cut.bin?download", text: "Broken file" }),
       ]),
       blob,
       el("p", {}, [composer()]),
@@ -493,12 +544,12 @@
 
   function render() {
     var app = document.getElementById("app");
-    var unread = session && updates.unread ? updates.unread : 0;
+    var unread = session && updates.unread ? updates.unread : 0;  // a count, "999+" or "•" (unreadBadge)
     document.title = (unread ? "(" + unread + ") " : "") + "Chat sandbox";
     var pending = Boolean(session && session.pending);
     document.body.setAttribute("data-state", pending ? "connecting" : session ? "logged-in" : "logged-out");
     app.textContent = "";
-    app.appendChild(el("p", { id: "route", text: "Route: " + location.pathname }));
+    app.appendChild(el("p", { id: "route", text: "Route: " + routePath(location.pathname) }));
     if (pending) {
       app.appendChild(el("p", { id: "connecting", text: "Connecting…" }));
       showWorkday(app, false);
@@ -506,7 +557,7 @@
     }
     if (session) {
       app.appendChild(el("p", {}, [el("span", { text: "Signed in as " }), el("strong", { id: "user-name", text: session.me.name })]));
-      app.appendChild(el("p", { id: "user-status", text: "Status: " + status }));
+      app.appendChild(el("p", {}, [el("span", { id: "user-status", text: "Status: " + status }), statusMenu()]));
       app.appendChild(el("p", {}, [el("span", { text: "Unread: " }), el("span", { id: "unread", class: "badge", text: String(unread) })]));
       var list = el("ul", { id: "messages" });
       updates.messages.forEach(function (n) {
@@ -548,8 +599,9 @@
   // (docs/rocketchat-contract.md#startup-race)
   // Rocket.Chat's client gets its public settings over DDP; the sandbox's stand-in is a side-door route.
   function loadSettings() {
-    return api("GET", "/sandbox/client/settings").then(function (result) {
+    return api("GET", BASE + "/sandbox/client/settings").then(function (result) {
       if (result.status !== 200) { throw new Error("the settings answered " + result.status); }
+      version = String(result.json.version || "8.0.0").split(".").map(function (n) { return parseInt(n, 10) || 0; });
       return result.json.settings;
     });
   }

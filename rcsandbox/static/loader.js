@@ -6,7 +6,7 @@
   var delay = parseInt(document.documentElement.getAttribute("data-start-delay-ms"), 10) || 0;
   setTimeout(function () {
     var script = document.createElement("script");
-    script.src = "/static/client.js";
+    script.src = (document.documentElement.getAttribute("data-path-prefix") || "") + "/static/client.js";
     document.head.appendChild(script);
   }, delay);
 })();
