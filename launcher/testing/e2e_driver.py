@@ -63,7 +63,16 @@ _PAGE_FACTS = """(function () {
     cover: !!(r && r.coverVisible),
     coverShownMs: r && r.shownAt ? (r.hiddenAt || Date.now()) - r.shownAt : null,
     rcLoggedInEvent: !!(r && r.loggedIn),
-    meteorUserId: (function () { try { return localStorage.getItem('Meteor.userId'); } catch (e) { return null; } })()
+    // plain, or namespaced (':<url>:<path>') when Rocket.Chat is served under a ROOT_URL path
+    meteorUserId: (function () {
+      try {
+        for (var i = 0; i < localStorage.length; i++) {
+          var key = localStorage.key(i);
+          if (key === 'Meteor.userId' || key.indexOf('Meteor.userId:') === 0) return localStorage.getItem(key);
+        }
+      } catch (e) {}
+      return null;
+    })()
   };
 })()"""
 

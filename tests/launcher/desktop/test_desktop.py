@@ -135,6 +135,67 @@ def test_do_not_disturb_busy_status_and_desktop_inhibition(make_launcher, watche
     assert live.finish().returncode == 0
 
 
+def _choose_status(live, status: str) -> None:
+    """What the person does in Rocket.Chat's own status menu (the stand-in's select)."""
+    script = (
+        "(function () { var menu = document.querySelector('#status-menu'); if (!menu) return false;"
+        f" menu.value = '{status}'; menu.dispatchEvent(new Event('change')); return true; }})()"
+    )
+    assert live.command("js", script=script)["value"] is True
+
+
+def test_busy_chosen_in_rocketchats_own_menu_holds_notifications_back(make_launcher, notification_server):
+    """Since 7.0 the page announces a status descriptor ({id, name, statusType, localizeName}) with no
+    `status` field: Busy is read from `statusType`."""
+    launcher = make_launcher(stack_options={"rc_options": {"version": "7.0.0"}})
+    launcher.sign_in_with_form()
+    sandbox = launcher.stack.sandbox
+    live = launcher.start()
+    live.wait_signed_in()
+    live.wait_facts(lambda f: f["notifier"])
+
+    _choose_status(live, "busy")
+    live.wait_facts(lambda f: f["user_status"] == "busy")
+    assert [e["how"] for e in sandbox.events(kind="user-status")] == ["menu"]
+    sandbox.post_message(ALICE.username, "while busy", sender="admin")
+    live.wait_facts(lambda f: f["unread_count"] == 1)
+
+    _choose_status(live, "online")
+    live.wait_facts(lambda f: f["user_status"] == "online")
+    sandbox.post_message(ALICE.username, "back again", sender="admin")
+    received = notification_server.wait_for(1)
+    live.wait_facts(lambda f: f["unread_count"] == 2)
+    assert [n["body"] for n in received] == ["back again"]
+    assert live.finish().returncode == 0
+
+
+def test_a_room_unread_without_a_count_shows_the_dot(make_launcher, watcher):
+    """On 7.8 and later such a room is only in `unread-changed-by-subscription` (the total stays 0): the
+    title and the tray badge still show the dot, and a counted message then shows its number."""
+    launcher = make_launcher(stack_options={"rc_options": {"version": "7.8.0"}})
+    launcher.sign_in_with_form()
+    sandbox = launcher.stack.sandbox
+    live = launcher.start()
+    live.wait_signed_in()
+    live.wait_facts(lambda f: f["tray"] and f["unread_from_events"])
+    assert _red_pixels(watcher.item_property("IconPixmap")) == 0
+
+    sandbox.post_message(ALICE.username, "@here standup in 5", sender="admin", room="team", alert_only=True)
+    facts = live.wait_facts(lambda f: f["unread_label"] == "•")
+    assert facts["unread_count"] == 0 and facts["title"] == f"(•) {ORGANIZATION}"
+    assert _red_pixels(watcher.item_property("IconPixmap")) > 20
+
+    sandbox.post_message(ALICE.username, "a counted one", sender="admin", room="dev")
+    facts = live.wait_facts(lambda f: f["unread_label"] == "1")
+    assert facts["title"] == f"(1) {ORGANIZATION}"
+
+    _mark_read(sandbox)
+    facts = live.wait_facts(lambda f: f["unread_label"] == "")
+    assert facts["title"] == ORGANIZATION
+    assert _red_pixels(watcher.item_property("IconPixmap")) == 0
+    assert live.finish().returncode == 0
+
+
 def test_notifications_switched_off_in_the_config(make_launcher, notification_server):
     launcher = make_launcher()
     launcher.config.write_text(launcher.config.read_text() + "[desktop]\nnotifications = false\n")

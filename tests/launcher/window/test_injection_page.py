@@ -88,7 +88,8 @@ def test_desktop_script_keeps_rocketchat_events_for_the_launcher_only_in_its_ori
         "window.dispatchEvent(new CustomEvent('notification', {detail: {notification: {title: 'bob',"
         " text: 'hi', payload: {rid: 'R', type: 'c', name: 'general', secret: 'not copied'}},"
         " fromOpenedRoom: false, hasFocus: true}}));"
-        "window.dispatchEvent(new CustomEvent('user-status-manually-set', {detail: {status: 'busy'}})); true"
+        "window.dispatchEvent(new CustomEvent('user-status-manually-set', {detail: {id: 'busy', name: 'Busy',"
+        " statusType: 'busy', localizeName: true}})); true"
     )
     first = browser.eval(desktop_drain(sandbox.origin))
     assert first["unread"] == "999+" and first["unreadSeen"] is True and first["status"] == "busy"

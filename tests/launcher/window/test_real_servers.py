@@ -277,3 +277,33 @@ def test_an_old_server_gets_the_path_its_settings_allow(make_launcher, rc_settin
     assert run.states[-1] == "signed-in", run.explain()
     assert run.timeline["login_path_first"] == path  # chosen from the settings it read
     assert run.entry("signed-in")["info"]["path"] == path
+
+
+@pytest.mark.parametrize(
+    ("rc_settings", "path"),
+    [({"Iframe_Integration_receive_enable": False}, "resume-token"), (RECEIVE_ON, "iframe-command")],
+    ids=["resume-token-link", "iframe-command"],
+)
+def test_rocketchat_under_a_path_signs_in_and_later_starts_from_its_namespaced_session(
+    make_launcher, rc_settings, path
+):
+    """ROOT_URL https://example.com/chat: REST and the page live under /chat, the command goes to the
+    bare origin, and Meteor keeps its login under namespaced keys. Both paths sign in, and the next start
+    recognises the page's own stored session under those keys (no second token handed over)."""
+    launcher = make_launcher(rc_settings=rc_settings, stack_options={"rc_options": {"path_prefix": "/chat"}})
+    sandbox = launcher.stack.sandbox
+    assert launcher.stack.rocketchat_url == sandbox.origin + "/chat"
+
+    first = launcher.sign_in_keeping_the_web_session()
+
+    assert first.entry("signed-in")["info"]["path"] == path, first.explain()
+    assert first.entry("signed-in")["meteorUserId"] == sandbox.user_id(ALICE.username)
+    assert "Signed in as Alice Doe" in first.entry("signed-in")["text"]
+    logins_before = len(sandbox.events(kind="login"))
+
+    again = launcher.run(plan={"finish_on": ["signed-in", "error", "signin"]})
+
+    assert again.states[-1] == "signed-in", again.explain()
+    assert again.entry("signed-in")["info"]["path"] == "page-session"
+    logins = sandbox.events(kind="login")[logins_before:]
+    assert [e["method"] for e in logins] == ["resume"], logins  # only the page's own resume
