@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -66,6 +66,10 @@ def _endpoint(handler: Handler) -> Handler:
             return await handler(request)
         except ApiError as exc:
             return exc.response
+        except ClientDisconnect:
+            # The caller went away before its request body arrived (a page reloaded or a window closed
+            # mid-login): nobody reads an answer, and it is no bug of the route.
+            return Response(status_code=499)
         except Exception:
             _log.exception("sandbox route %s failed", request.url.path)
             return JSONResponse({"success": False, "error": "Internal server error"}, status_code=500)
