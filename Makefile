@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := .system-deps-checked
 
-.PHONY: demo test lint bundle bench system-deps venv dictionaries clean
+.PHONY: demo test lint bundle package bench system-deps venv dictionaries clean
 
 $(SYSTEM_STAMP): scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
@@ -45,6 +45,12 @@ lint: $(STAMP)
 
 bundle: $(STAMP) dictionaries
 	ONEFILE=$(ONEFILE) BUNDLE_LOCALES=$(BUNDLE_LOCALES) $(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
+
+# The .deb of the one-folder bundle (build/make_deb.py): build/dist/rocketchat-launcher_<version>_<arch>.deb.
+# DEB_COMPRESSION=gzip (or none) builds faster than the default xz, for a smaller file.
+package: ONEFILE =
+package: bundle
+	$(BIN)/python build/make_deb.py build/dist/rocketchat-launcher build/dist --compression $(or $(DEB_COMPRESSION),xz)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,45 +18,16 @@ import pytest
 from devstack.demo import DemoStack, DemoUser
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
+from tests.packaging.conftest import BUILD_TIMEOUT
 from tests.support.screenshots import assert_not_blank
 
-REPO = Path(__file__).resolve().parents[2]
 EMPLOYEE = DemoUser(
     username="bundle-user", password="bundle-throwaway-pw", name="Bea Bundle", email="bea@example.com"
 )
-BUILD_TIMEOUT = 900
 RUN_TIMEOUT = 120
 
-# The first test builds the bundle (about a minute on 2 cores, more from a cold PyInstaller cache).
+# The first test builds the bundle (conftest.frozen_app: about a minute on 2 cores, more from a cold cache).
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 4 * RUN_TIMEOUT)
-
-
-@pytest.fixture(scope="module")
-def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dist = tmp_path_factory.mktemp("bundle-dist")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--log-level",
-            "WARN",
-            "--distpath",
-            str(dist),
-            "--workpath",
-            str(REPO / "build" / "work"),
-            str(REPO / "build" / "pyinstaller.spec"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    executable = dist / "rocketchat-launcher" / "rocketchat-launcher"
-    assert executable.is_file()
-    return executable
 
 
 @pytest.fixture
