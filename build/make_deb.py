@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bundle_assets
+import system_libs
 
 PACKAGE = "rocketchat-launcher"
 INSTALL_DIR = Path("opt") / PACKAGE
@@ -35,14 +36,6 @@ ADMIN_TEMPLATE = bundle_assets.ASSETS / "linux" / "launcher.toml"
 #: Folders Qt WebEngine creates inside the install folder when it starts (read-only for users, but it
 #: runs as root in CI). Shipped empty so that dpkg owns them and `dpkg -r` can remove the whole tree.
 RUNTIME_FOLDERS = ("_internal/PyQt6/Qt6/resources/locales",)
-#: What the bundle needs from the system: the Qt WebEngine runtime libraries of
-#: scripts/install-system-deps.sh (the bundle carries Qt itself, not these).
-DEPENDS = (
-    "libegl1, libgl1, libglib2.0-0, libfontconfig1, libdbus-1-3, libnss3, libnspr4, libasound2, libgbm1,"
-    " libxkbcommon0, libxkbcommon-x11-0, libxcomposite1, libxdamage1, libxtst6, libxrandr2, libxkbfile1,"
-    " libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-render-util0, libxcb-render0,"
-    " libxcb-shape0, libxcb-util1, libxcb-xkb1, libxcb-randr0, libxcb-xinerama0"
-)
 RECOMMENDS = "gnome-keyring | kwalletmanager | keepassxc, xdg-utils"
 
 WRAPPER = f'#!/bin/sh\nexec /{INSTALL_DIR}/{PACKAGE} "$@"\n'
@@ -95,7 +88,7 @@ def control(version: str, arch: str, installed_kib: int) -> str:
         f"Architecture: {arch}\n"
         "Maintainer: Rocket.Chat Launcher maintainers <launcher@example.com>\n"
         f"Installed-Size: {installed_kib}\n"
-        f"Depends: {DEPENDS}\n"
+        f"Depends: {', '.join(system_libs.DEPENDS)}\n"
         f"Recommends: {RECOMMENDS}\n"
         "Section: net\n"
         "Priority: optional\n"
