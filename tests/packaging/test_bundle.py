@@ -62,7 +62,7 @@ def test_bundle_leaves_out_what_the_launcher_does_not_use(frozen_app: Path) -> N
     internal = frozen_app.parent / "_internal"
     assert (internal / "webview" / "js").is_dir()
     assert (internal / "launcher" / "web" / "signin.html").is_file()
-    # the menu entry and hicolor icons from assets/, where docs/it.md tells IT to copy them from
+    # the menu entry and hicolor icons from assets/, which make_deb.py installs (and IT can copy by hand)
     assert (internal / "share" / "applications" / "rocketchat-launcher.desktop").is_file()
     assert (
         internal / "share" / "icons" / "hicolor" / "256x256" / "apps" / "rocketchat-launcher.png"
