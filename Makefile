@@ -56,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build/dist build/work $(SYSTEM_STAMP)
+	rm -rf $(VENV) build/dist build/dist-onefile build/work $(SYSTEM_STAMP)
