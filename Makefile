@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := .system-deps-checked
 
-.PHONY: demo test lint bundle bench system-deps venv dictionaries clean
+.PHONY: demo test lint bundle package bench system-deps venv dictionaries clean
 
 $(SYSTEM_STAMP): scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
@@ -44,10 +44,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bundle: $(STAMP) dictionaries
-	ONEFILE=$(ONEFILE) BUNDLE_LOCALES=$(BUNDLE_LOCALES) $(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
+	ONEFILE=$(ONEFILE) BUNDLE_LOCALES=$(BUNDLE_LOCALES) BUNDLE_SELF_CONTAINED=$(BUNDLE_SELF_CONTAINED) $(BIN)/pyinstaller --noconfirm --distpath build/dist --workpath build/work build/pyinstaller.spec
+
+# The .deb of the one-folder bundle (build/make_deb.py): build/dist/rocketchat-launcher_<version>_<arch>.deb.
+# DEB_COMPRESSION=gzip (or none) builds faster; the default xz gives the smallest file.
+package: ONEFILE =
+package: bundle
+	$(BIN)/python build/make_deb.py build/dist/rocketchat-launcher build/dist --compression $(or $(DEB_COMPRESSION),xz)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build/dist build/work $(SYSTEM_STAMP)
+	rm -rf $(VENV) build/dist build/dist-onefile build/work $(SYSTEM_STAMP)

@@ -33,7 +33,13 @@ MILESTONES = (
     "signin_confirmed",
     "startup",
 )
-MEMORY_KEYS = ("python_peak_rss_mb", "children_peak_rss_mb", "tree_peak_rss_mb", "pss_total_mb")
+MEMORY_KEYS = (
+    "python_peak_rss_mb",
+    "children_peak_rss_mb",
+    "tree_peak_rss_mb",
+    "pss_total_mb",
+    "pss_tree_peak_mb",
+)
 GOALS = (
     "cached token vs baseline",
     "stored login, 200 ms latency",

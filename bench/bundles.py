@@ -9,13 +9,14 @@ about a minute of both cores.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compare_bundles", "folder_size"]
+__all__ = ["compare_bundles", "folder_size", "onefile_startup"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "build" / "dist"
@@ -58,12 +59,46 @@ def compare_bundles(top: int = 8) -> dict[str, Any]:
         report["ratio"] = round(launcher["size_mb"] / plain["size_mb"], 3)
         report["extra_mb"] = round(launcher["size_mb"] - plain["size_mb"], 1)
         report["largest_additions_mb"] = _additions(DIST / _LAUNCHER[0], DIST / _PLAIN[0], top)
+    if "size_mb" in launcher:
+        report["onefile_startup"] = onefile_startup(DIST / _LAUNCHER[0] / _LAUNCHER[0])
     return report
 
 
-def _build(spec: Path, work: Path) -> dict[str, Any]:
+ONEFILE_DIST = ROOT / "build" / "dist-onefile"
+
+
+def onefile_startup(onefolder: Path, runs: int = 5) -> dict[str, Any]:
+    """What one file costs at every start: `--version` of the one-file build against the one-folder one
+    (it unpacks itself to a temporary folder before Python starts), run in turns, medians of `runs`."""
+    onefile = ONEFILE_DIST / _LAUNCHER[0]
+    entry: dict[str, Any] = {"path": str(onefile.relative_to(ROOT)), "built_now": False}
+    if not onefile.exists():
+        entry.update(
+            _build(_LAUNCHER[1], ROOT / "build" / "work" / "onefile", dist=ONEFILE_DIST, onefile="1")
+        )
+        entry["built_now"] = True
+    if not onefile.exists():
+        return entry
+    times: dict[str, list[float]] = {"onefolder": [], "onefile": []}
+    for _ in range(runs):
+        for key, executable in (("onefolder", onefolder), ("onefile", onefile)):
+            started = time.monotonic()
+            subprocess.run([str(executable), "--version"], capture_output=True, timeout=120, check=True)
+            times[key].append((time.monotonic() - started) * 1000.0)
+    folder_ms, file_ms = (statistics.median(times[key]) for key in ("onefolder", "onefile"))
+    entry.update(
+        runs=runs,
+        onefolder_ms=round(folder_ms),
+        onefile_ms=round(file_ms),
+        extra_ms=round(file_ms - folder_ms),
+        onefile_size_mb=round(onefile.stat().st_size / 1e6, 1),
+    )
+    return entry
+
+
+def _build(spec: Path, work: Path, dist: Path = DIST, onefile: str = "") -> dict[str, Any]:
     started = time.monotonic()
-    env = {**os.environ, "ONEFILE": "", "BUNDLE_LOCALES": ""}
+    env = {**os.environ, "ONEFILE": onefile, "BUNDLE_LOCALES": ""}
     proc = subprocess.run(
         [
             sys.executable,
@@ -71,7 +106,7 @@ def _build(spec: Path, work: Path) -> dict[str, Any]:
             "PyInstaller",
             "--noconfirm",
             "--distpath",
-            str(DIST),
+            str(dist),
             "--workpath",
             str(work),
             str(spec),

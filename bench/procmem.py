@@ -1,20 +1,25 @@
 """Memory of a process and its descendants, read from /proc while the process runs (Linux only).
 
-The sampler runs in a thread of the benchmark, every `interval` seconds: the root's RSS, and the sum of
+The sampler runs in a thread of the benchmark. Every `interval` seconds: the root's RSS, and the sum of
 the RSS of every descendant (for a pywebview Qt app, the QtWebEngineProcess zygote and renderers). RSS
-counts shared pages in every process, so the children's sum over-states what they cost together; PSS
-(`snapshot_pss`, from smaps_rollup) splits shared pages and is taken once, when the run reaches its goal.
+counts shared pages in every process, so the children's sum over-states what they cost together. Every
+`pss_interval` seconds: the tree's PSS (smaps_rollup, which splits shared pages), summed over every
+process that is still there. Chromium starts and ends helper processes all the time: one that is gone
+by the time its file is read is gone, not a failed sample. The figure at the goal is the first tree sum
+once the goal is reached (or the last one before the root exited), so one vanished renderer no longer
+costs the run its PSS, as the single snapshot at the goal did (8-11 runs in 15 without a figure).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MemorySample", "TreeSampler", "descendants", "pss_kib", "rss_kib"]
+__all__ = ["MemorySample", "TreeSampler", "descendants", "pss_kib", "rss_kib", "tree_pss_kib"]
 
 _PROC = Path("/proc")
 
@@ -71,15 +76,18 @@ def _command_name(pid: int) -> str:
 
 @dataclass
 class MemorySample:
-    """Peaks over a run (KiB), and PSS at the goal if it was taken."""
+    """Peaks over a run (KiB), and the tree's PSS at the goal and at its peak."""
 
     root_peak_kib: int = 0
     children_peak_kib: int = 0
     tree_peak_kib: int = 0
     max_children: int = 0
     samples: int = 0
+    #: ticks whose tree PSS was read (the root's smaps_rollup answered)
+    pss_samples: int = 0
     pss_root_kib: int | None = None
     pss_children_kib: int | None = None
+    pss_tree_peak_kib: int | None = None
     child_names: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -89,6 +97,7 @@ class MemorySample:
             "tree_peak_rss_mb": _mb(self.tree_peak_kib),
             "max_children": self.max_children,
             "samples": self.samples,
+            "pss_samples": self.pss_samples,
             "pss_python_mb": _mb(self.pss_root_kib),
             "pss_children_mb": _mb(self.pss_children_kib),
             "pss_total_mb": _mb(
@@ -96,21 +105,36 @@ class MemorySample:
                 if self.pss_root_kib is None or self.pss_children_kib is None
                 else self.pss_root_kib + self.pss_children_kib
             ),
+            "pss_tree_peak_mb": _mb(self.pss_tree_peak_kib),
             "child_names": sorted(set(self.child_names)),
         }
 
 
+def tree_pss_kib(root: int, kids: list[int]) -> tuple[int, int] | None:
+    """(root's PSS, the sum of the children's still running), or None if the root's is unreadable."""
+    own = pss_kib(root)
+    if own is None:
+        return None
+    return own, sum(value for value in (pss_kib(pid) for pid in kids) if value is not None)
+
+
 class TreeSampler:
     """Samples the tree below `root` until the root exits or `stop()`; `goal_reached()` (checked each
-    tick) triggers the one PSS snapshot."""
+    tick) marks the tree PSS sample that counts as the run's figure."""
 
     def __init__(
-        self, root: int, interval: float = 0.05, goal_reached: Callable[[], bool] | None = None
+        self,
+        root: int,
+        interval: float = 0.05,
+        goal_reached: Callable[[], bool] | None = None,
+        pss_interval: float = 0.2,
     ) -> None:
         self.root = root
         self.interval = interval
+        self.pss_interval = pss_interval
         self.result = MemorySample()
         self._goal_reached = goal_reached
+        self._goal_taken = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"mem-{root}", daemon=True)
 
@@ -125,6 +149,7 @@ class TreeSampler:
 
     def _loop(self) -> None:
         result = self.result
+        next_pss = 0.0
         while not self._stop.is_set():
             root_rss = rss_kib(self.root)
             if root_rss is None:
@@ -138,16 +163,24 @@ class TreeSampler:
             if len(kids) > result.max_children:
                 result.max_children = len(kids)
                 result.child_names = [_command_name(pid) for pid in kids]
-            if result.pss_root_kib is None and self._goal_reached is not None and self._goal_reached():
-                self._snapshot_pss(kids)
+            goal = not self._goal_taken and self._goal_reached is not None and self._goal_reached()
+            now = time.monotonic()
+            if goal or now >= next_pss:
+                next_pss = now + self.pss_interval
+                self._sample_pss(kids, goal)
             self._stop.wait(self.interval)
 
-    def _snapshot_pss(self, kids: list[int]) -> None:
-        root = pss_kib(self.root)
-        values = [pss_kib(pid) for pid in kids]
-        if root is not None and all(v is not None for v in values):
-            self.result.pss_root_kib = root
-            self.result.pss_children_kib = sum(v for v in values if v is not None)
+    def _sample_pss(self, kids: list[int], goal: bool) -> None:
+        pss = tree_pss_kib(self.root, kids)
+        if pss is None:
+            return
+        result = self.result
+        result.pss_samples += 1
+        total = pss[0] + pss[1]
+        result.pss_tree_peak_kib = max(result.pss_tree_peak_kib or 0, total)
+        if not self._goal_taken:  # the latest sum until the goal's, then that one stays
+            result.pss_root_kib, result.pss_children_kib = pss
+            self._goal_taken = goal
 
 
 def _mb(kib: int | None) -> float | None:

@@ -83,19 +83,28 @@ def _time_table(cond: Mapping[str, Any], entry: Mapping[str, Any]) -> list[str]:
 def _memory_table(memory: Mapping[str, Any]) -> list[str]:
     if not memory:
         return []
-    base = (memory.get("baseline") or {}).get("python_peak_rss_mb", {}).get("median")
-    lines = ["", "Memory, MB, medians over all sets (min-max); RSS sampled every 50 ms, PSS once at the goal"]
+    base = memory.get("baseline") or {}
+    base_py = base.get("python_peak_rss_mb", {}).get("median")
+    base_tree = base.get("pss_total_mb", {}).get("median")
+    lines = [
+        "",
+        "Memory, MB, medians over all sets (min-max). Python: peak RSS sampled every 50 ms. Tree: the PSS",
+        "of the launcher and every helper process (smaps_rollup every 200 ms), at the goal and at its peak;",
+        "x base: against the bare window of the same run; n: runs with the figure / runs that succeeded",
+    ]
     lines.append(
-        f"  {'variant':<27} {'Python peak RSS':>18} {'x base':>7} {'children peak RSS':>20} {'tree PSS':>9}"
+        f"  {'variant':<27} {'Python peak RSS':>18} {'x base':>7} {'tree PSS at goal':>18} {'x base':>7}"
+        f" {'tree PSS peak':>14} {'n':>6}"
     )
     for variant in _ordered(memory):
         data = memory[variant]
-        py, kids, pss = data["python_peak_rss_mb"], data["children_peak_rss_mb"], data["pss_total_mb"]
-        ratio = py["median"] / base if base and py["median"] else None
+        py, tree, peak = data["python_peak_rss_mb"], data["pss_total_mb"], data["pss_tree_peak_mb"]
+        py_ratio = py["median"] / base_py if base_py and py["median"] else None
+        tree_ratio = tree["median"] / base_tree if base_tree and tree["median"] else None
         lines.append(
             f"  {_LABELS.get(variant, variant):<27} {_num(py['median']):>6} {_range(py['min'], py['max']):>11}"
-            f" {_ratio(ratio):>7} {_num(kids['median']):>7} {_range(kids['min'], kids['max']):>12}"
-            f" {_num(pss['median']):>9}"
+            f" {_ratio(py_ratio):>7} {_num(tree['median']):>6} {_range(tree['min'], tree['max']):>11}"
+            f" {_ratio(tree_ratio):>7} {_num(peak['median']):>14} {tree['n']:>3}/{tree['n'] + tree['failed']:<2}"
         )
     return lines
 
@@ -145,6 +154,15 @@ def _bundles(bundles: Mapping[str, Any] | None) -> list[str]:
         lines.append(f"  launcher / plain = {bundles['ratio']:.3f} (+{bundles['extra_mb']} MB)")
         adds = ", ".join(f"{k} {v}" for k, v in bundles["largest_additions_mb"].items())
         lines.append(f"  largest additions (MB): {adds}")
+    onefile = bundles.get("onefile_startup")
+    if onefile and "extra_ms" in onefile:
+        lines.append(
+            f"  one file ({onefile['onefile_size_mb']} MB, {onefile['path']}): `--version` takes"
+            f" {onefile['onefile_ms']} ms against {onefile['onefolder_ms']} ms for one folder,"
+            f" +{onefile['extra_ms']} ms at every start (medians of {onefile['runs']} runs each)"
+        )
+    elif onefile:
+        lines.append(f"  one file: not available: {onefile.get('build_error', 'build failed')}")
     return lines
 
 

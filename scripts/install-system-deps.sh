@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages the launcher and its tests need, only when some are missing.
 # Qt WebEngine runtime libraries, Xvfb for a real window without a screen, D-Bus and gnome-keyring
 # for a real Secret Service, ImageMagick for screenshots, desktop-file-utils for autostart checks; slapd and
-# redis-server for the token service's directory and shared-state tests, tinyproxy-bin (a forward proxy, no
+# redis-server for the token service's directory and shared-state tests, icu-devtools, gcc and binutils to
+# build the bundle's smaller ICU data library (build/trim_icu.py), tinyproxy-bin (a forward proxy, no
 # system service) for the page's proxy tests (the tests start their own throw-away
 # instances on 127.0.0.1; the packages' system instances are never used).
 # See docs/platform-notes.md#linux-test-session. Never installs dbus-x11 (it leaves stray buses behind).
@@ -16,6 +17,7 @@ PACKAGES=(
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxcb-randr0 libxcb-xinerama0
   fonts-dejavu-core python3-venv
   qt6-webengine-dev-tools hunspell-en-us
+  icu-devtools gcc binutils
   slapd ldap-utils redis-server tinyproxy-bin
 )
 

@@ -52,7 +52,16 @@ def pytest_configure(config: pytest.Config) -> None:
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if "--no-sandbox" not in flags.split():
         flags = f"--no-sandbox {flags}".strip()
-    updates = {**session.env, "QTWEBENGINE_CHROMIUM_FLAGS": flags, "PYWEBVIEW_GUI": "qt"}
+    # An empty administrator folder: a launcher.toml in /etc/xdg (the .deb test installs one for a few
+    # seconds) must not reach any other test's launcher; that test names /etc/xdg itself.
+    site_config = session.root / "site-config"
+    site_config.mkdir(exist_ok=True)
+    updates = {
+        **session.env,
+        "QTWEBENGINE_CHROMIUM_FLAGS": flags,
+        "PYWEBVIEW_GUI": "qt",
+        "XDG_CONFIG_DIRS": str(site_config),
+    }
     for name in (*updates, *_UNSET):
         _saved_environ.setdefault(name, os.environ.get(name))
     for name in _UNSET:

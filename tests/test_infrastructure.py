@@ -48,6 +48,21 @@ def test_session_environment_is_private(desktop_session: DesktopSession) -> None
 
 
 @pytest.mark.keyring
+def test_launchers_started_by_tests_read_no_system_wide_administrator_file(tmp_path: Path) -> None:
+    """/etc/xdg/rocketchat-launcher/launcher.toml (installed while the .deb test runs) reaches no test."""
+    from launcher.config.layers import config_layers
+    from launcher.paths import Paths
+
+    admin = [path for role, path, _ in config_layers(paths=Paths.under(tmp_path)) if role == "administrator"]
+    assert admin, "the administrator layer is still read"
+    assert all(not str(path).startswith("/etc/") for path in admin), admin
+    assert not any(path.exists() for path in admin), admin
+    probe = "import platformdirs; print(platformdirs.site_config_dir('rocketchat-launcher', multipath=True))"
+    child = _run_python(probe, env=dict(os.environ))
+    assert child.returncode == 0, child.stderr
+    assert "/etc/xdg" not in child.stdout, child.stdout
+
+
 def test_keyring_round_trips_through_secret_service_in_process() -> None:
     import keyring
     from keyring.backends import SecretService

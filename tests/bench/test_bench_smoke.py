@@ -95,6 +95,25 @@ def test_tree_sampler_sees_the_root_and_its_child_processes() -> None:
     assert result.pss_root_kib is not None and 0 < result.pss_root_kib <= result.root_peak_kib
 
 
+def test_tree_pss_is_read_while_child_processes_come_and_go() -> None:
+    """Like Chromium's helpers: children that end between the /proc scan and the read of their
+    smaps_rollup are gone, not a failed sample; every tick of the run has the tree's PSS."""
+    code = (
+        "import subprocess, sys, time; end = time.monotonic() + 2\n"
+        "while time.monotonic() < end: subprocess.run(['true'])\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    sampler = TreeSampler(proc.pid, interval=0.01, goal_reached=lambda: False, pss_interval=0.02).start()
+    proc.wait(timeout=20)
+    result = sampler.stop()
+    assert result.samples >= 20
+    # every PSS tick read the root; none was lost to a child that had just ended
+    assert result.pss_samples >= result.samples // 3
+    assert result.pss_root_kib is not None and result.pss_children_kib is not None
+    assert result.pss_tree_peak_kib is not None
+    assert result.pss_tree_peak_kib >= result.pss_root_kib + result.pss_children_kib > 0
+
+
 def test_rounds_start_each_variant_once_in_a_rotating_order() -> None:
     variants = ("a", "b", "c")
     orders = [rotation(variants, r) for r in range(4)]

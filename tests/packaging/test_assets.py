@@ -93,3 +93,23 @@ def test_every_file_a_local_page_loads_ships_beside_it(page: str) -> None:
     assert referenced, html
     missing = [name for name in referenced if not (WEB_DIR / name).is_file()]
     assert not missing, missing
+
+
+def test_the_packages_administrator_file_sets_nothing_until_it_uncomments_it(tmp_path: Path) -> None:
+    """assets/linux/launcher.toml (the .deb's conffile): empty as shipped, a valid administrator file once
+    IT removes the leading "# " of its example lines."""
+    from launcher.config.layers import read_file
+
+    template = bundle_assets.ASSETS / "linux" / "launcher.toml"
+    shipped = read_file("administrator", template, True)
+    assert shipped is not None and shipped.values == {}
+    lines = template.read_text(encoding="utf-8").splitlines()
+    examples = [
+        line[2:] for line in lines if line.startswith("# ") and ("=" in line or line.startswith("# ["))
+    ]
+    edited = tmp_path / "launcher.toml"
+    edited.write_text("\n".join(examples) + "\n", encoding="utf-8")
+    layer = read_file("administrator", edited, True)
+    assert layer is not None
+    assert layer.values["rocketchat.url"] == "https://chat.example.com"
+    assert layer.values["autostart"] is True
