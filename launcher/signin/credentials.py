@@ -60,6 +60,16 @@ _ENTRY_USER = {_LOGIN: "login", _SESSION: "session", _TOKEN: "token"}
 
 T = TypeVar("T")
 
+#: Reads of one entry that found it replaced under them (see ``_read``) before the store gives up.
+_READ_TRIES = 3
+
+try:  # the Secret Service's library (Linux); elsewhere no backend raises it
+    from secretstorage.exceptions import ItemNotFoundException as _ItemGone
+except ImportError:  # pragma: no cover - Windows and macOS
+
+    class _ItemGone(Exception):  # type: ignore[no-redef]
+        pass
+
 
 @dataclass(frozen=True)
 class StoredLogin:
@@ -217,7 +227,7 @@ class CredentialStore:
     def _get(self, kind: str) -> str | None:
         backend = self.backend
         service, user = self.service(kind), _ENTRY_USER[kind]
-        head = self._call(backend.get_password, service, user)
+        head = self._read(backend, service, user)
         if head is None or not head.startswith(_CHUNK_MARKER):
             return head
         try:
@@ -226,9 +236,7 @@ class CredentialStore:
         except ValueError:
             log.warning("ignoring a malformed chunked keyring entry %s", service)
             return None
-        parts = [
-            self._call(backend.get_password, service, f"{user}#{index}") for index in range(1, count + 1)
-        ]
+        parts = [self._read(backend, service, f"{user}#{index}") for index in range(1, count + 1)]
         if any(part is None for part in parts):
             log.warning("ignoring keyring entry %s: a chunk is missing", service)
             return None
@@ -268,8 +276,22 @@ class CredentialStore:
         for index in range(1, chunks + 1):
             self._delete_entry(backend, service, f"{user}#{index}")
 
+    def _read(self, backend: keyring.backend.KeyringBackend, service: str, user: str) -> str | None:
+        """One entry's value. The Secret Service finds an item, then fetches its secret: another thread or
+        process that replaces the entry in between (a fresh token saved while it is read) makes the item
+        vanish. The entry is still there under a new item, so it is looked up again."""
+        for _ in range(_READ_TRIES):
+            try:
+                return self._call(backend.get_password, service, user)
+            except _Replaced:
+                continue
+        raise CredentialStoreError(
+            "The system keyring kept changing while the launcher read it; close other copies of the launcher "
+            "and try again."
+        )
+
     def _chunk_count(self, backend: keyring.backend.KeyringBackend, service: str, user: str) -> int:
-        head = self._call(backend.get_password, service, user)
+        head = self._read(backend, service, user)
         if head is None or not head.startswith(_CHUNK_MARKER):
             return 0
         try:
@@ -278,7 +300,7 @@ class CredentialStore:
             return 0
 
     def _delete_entry(self, backend: keyring.backend.KeyringBackend, service: str, user: str) -> None:
-        with contextlib.suppress(_NotFound):
+        with contextlib.suppress(_NotFound, _Replaced):  # gone already, whoever removed it
             self._call(backend.delete_password, service, user)
 
     @staticmethod
@@ -287,6 +309,8 @@ class CredentialStore:
             return function(*args)
         except keyring.errors.PasswordDeleteError:
             raise _NotFound from None
+        except _ItemGone:
+            raise _Replaced from None
         except keyring.errors.KeyringLocked:
             raise KeyringLockedError(
                 "The system keyring is locked; unlock it (for example by logging in to your desktop again) "
@@ -320,6 +344,10 @@ class CredentialStore:
 
 class _NotFound(Exception):
     pass
+
+
+class _Replaced(Exception):
+    """The item found for an entry vanished before it could be read or deleted (see ``_read``)."""
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -9,7 +9,7 @@ import pytest
 from keyring.backends import fail, null
 from keyring.errors import PasswordDeleteError, PasswordSetError
 
-from launcher.errors import KeyringUnavailable
+from launcher.errors import CredentialStoreError, KeyringUnavailable
 from launcher.signin.credentials import CHUNK_SIZE, CredentialStore
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
@@ -219,3 +219,52 @@ def test_doctor_reports_an_absent_keyring(run_cli, no_keyring_env, profile):
     assert result.returncode == 1
     keyring_line = next(line for line in result.stdout.splitlines() if "] Keyring:" in line)
     assert keyring_line.startswith("[FAIL] Keyring: No usable system keyring was found")
+
+
+def _replaced_between_search_and_read(store: CredentialStore, new_value: str, times: int):
+    """The real Secret Service backend, made to interleave as two threads or processes can: after a read
+    found the token's item, a writer replaces the entry (deletes it, then saves `new_value` as a new item)
+    before the secret is fetched, `times` times. The fetch then meets the real gnome-keyring's "Object does
+    not exist" (secretstorage's ItemNotFoundException), as the window test of a revoked session once did."""
+    from contextlib import closing
+
+    backend = type(store.backend)()  # its own instance: the process-wide default one stays untouched
+    writer = type(backend)()  # a second connection: what the other thread or process uses
+    service = store.service("rocketchat-token")
+    left = [times]
+
+    def get_password(svc: str, username: str) -> str | None:
+        collection = backend.get_preferred_collection()
+        with closing(collection.connection):
+            for item in collection.search_items({"service": svc, "username": username}):
+                if left[0] > 0 and svc == service and username == "token":
+                    left[0] -= 1
+                    writer.delete_password(svc, username)
+                    writer.set_password(svc, username, new_value)
+                return item.get_secret().decode("utf-8")
+        return None
+
+    backend.get_password = get_password  # type: ignore[method-assign]  (the instance: still the real class)
+    return backend
+
+
+def test_a_token_replaced_while_it_is_read_is_read_again(store: CredentialStore):
+    store.save_token(RocketChatToken("old-token-" + "o" * 33, "u" * 17), "https://chat.example.com")
+    fresh = CredentialStore(store.namespace + "-scratch")
+    try:
+        fresh.save_token(RocketChatToken("new-token-" + "n" * 33, "u" * 17), "https://chat.example.com")
+        new_value = keyring.get_password(fresh.service("rocketchat-token"), "token")
+    finally:
+        fresh.clear()
+    racing = CredentialStore(store.namespace, backend=_replaced_between_search_and_read(store, new_value, 1))
+
+    assert racing.load_token("https://chat.example.com") == RocketChatToken("new-token-" + "n" * 33, "u" * 17)
+
+
+def test_an_entry_that_never_stops_changing_is_one_clear_error(store: CredentialStore):
+    store.save_token(RocketChatToken("old-token-" + "o" * 33, "u" * 17), "https://chat.example.com")
+    value = keyring.get_password(store.service("rocketchat-token"), "token")
+    racing = CredentialStore(store.namespace, backend=_replaced_between_search_and_read(store, value, 10))
+
+    with pytest.raises(CredentialStoreError, match="kept changing while the launcher read it"):
+        racing.load_token("https://chat.example.com")
