@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devstack.demo import DemoStack, DemoUser
-from launcher.paths import Paths
-from launcher.signin.credentials import CredentialStore
 from tests.packaging.conftest import BUILD_TIMEOUT
 from tests.support.screenshots import assert_not_blank
 
@@ -28,19 +25,6 @@ RUN_TIMEOUT = 120
 
 # The first test builds the bundle (conftest.frozen_app: about a minute on 2 cores, more from a cold cache).
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 4 * RUN_TIMEOUT)
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[DemoStack]:
-    with DemoStack(tmp_path / "stack", [EMPLOYEE], client_start_delay=0.5, password_cost=2**10) as running:
-        yield running
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Iterator[Path]:
-    directory = tmp_path / "profile"
-    yield directory
-    CredentialStore(Paths.under(directory).keyring_namespace).clear()
 
 
 def _run(

@@ -84,19 +84,6 @@ def package_slot() -> Iterator[None]:
     _dpkg("--purge", PACKAGE)
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[DemoStack]:
-    with DemoStack(tmp_path / "stack", [EMPLOYEE], client_start_delay=0.5, password_cost=2**10) as running:
-        yield running
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Iterator[Path]:
-    directory = tmp_path / "profile"
-    yield directory
-    CredentialStore(Paths.under(directory).keyring_namespace).clear()
-
-
 def _run_installed(*args: str, profile: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The command on the PATH, reading the administrator's file where an installed launcher does."""
     return subprocess.run(
