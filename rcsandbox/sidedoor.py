@@ -187,13 +187,12 @@ async def client_updates(request: Request) -> Response:
         since = int(request.query_params.get("since", "0"))
     except ValueError:
         return _bad("since must be an integer.")
-    store = _state(request).store
-    unread, new, cursor = store.updates(user, since)
+    unread, subscriptions, new, cursor = _state(request).store.updates(user, since)
     return JSONResponse(
         {
             "ok": True,
             "unread": unread,
-            "subscriptions": store.subscriptions(user),
+            "subscriptions": subscriptions,
             "cursor": cursor,
             "notifications": [{**_notification(user, m), "ts": iso(m.ts)} for m in new],
         }

@@ -228,25 +228,28 @@ class Store:
             user.messages.append(message)
             return message
 
-    def updates(self, user: UserRecord, since: int) -> tuple[int, list[Message], int]:
-        """(unread count, messages newer than `since`, cursor for the next call). Alert-only messages
-        do not count, as in Rocket.Chat's subscriptions."""
+    def updates(self, user: UserRecord, since: int) -> tuple[int, list[dict[str, Any]], list[Message], int]:
+        """(unread count, subscriptions, messages newer than `since`, cursor for the next call), from one
+        snapshot. The count is the subscriptions' sum: alert-only messages do not count, as in Rocket.Chat."""
         with self._lock:
+            rooms = self._subscriptions(user)
             new = [m for m in user.messages if m.seq > since]
-            unread = sum(1 for m in user.messages if not m.read and not m.alert_only)
-            return unread, new, self._seq
+            return sum(room["unread"] for room in rooms), rooms, new, self._seq
 
     def subscriptions(self, user: UserRecord) -> list[dict[str, Any]]:
         """One entry per room the user got messages in: `rid`, `name`, `unread` (the count) and `alert`
         (anything unread, counted or not), the fields of Rocket.Chat's subscription the badge reads."""
         with self._lock:
-            rooms: dict[str, dict[str, Any]] = {}
-            for m in user.messages:
-                room = rooms.setdefault(m.rid, {"rid": m.rid, "name": m.room, "unread": 0, "alert": False})
-                if not m.read:
-                    room["alert"] = True
-                    room["unread"] += 0 if m.alert_only else 1
-            return list(rooms.values())
+            return self._subscriptions(user)
+
+    def _subscriptions(self, user: UserRecord) -> list[dict[str, Any]]:
+        rooms: dict[str, dict[str, Any]] = {}
+        for m in user.messages:
+            room = rooms.setdefault(m.rid, {"rid": m.rid, "name": m.room, "unread": 0, "alert": False})
+            if not m.read:
+                room["alert"] = True
+                room["unread"] += 0 if m.alert_only else 1
+        return list(rooms.values())
 
     def mark_read(self, user: UserRecord) -> None:
         with self._lock:
