@@ -47,7 +47,6 @@ def test_session_environment_is_private(desktop_session: DesktopSession) -> None
         assert name not in os.environ
 
 
-@pytest.mark.keyring
 def test_launchers_started_by_tests_read_no_system_wide_administrator_file(tmp_path: Path) -> None:
     """/etc/xdg/rocketchat-launcher/launcher.toml (installed while the .deb test runs) reaches no test."""
     from launcher.config.layers import config_layers
@@ -63,6 +62,7 @@ def test_launchers_started_by_tests_read_no_system_wide_administrator_file(tmp_p
     assert "/etc/xdg" not in child.stdout, child.stdout
 
 
+@pytest.mark.keyring
 def test_keyring_round_trips_through_secret_service_in_process() -> None:
     import keyring
     from keyring.backends import SecretService
