@@ -55,6 +55,7 @@ function __rclState(userId, token) {
   var serverAccepted = (seen.stored || 0) > 0 && (seen.storedAt || 0) >= (seen.removedAt || 0);
   return {
     userMatches: userMatches,
+    otherUser: Boolean(uid) && !userMatches,
     tokenMatches: token !== null && tok === token,
     event: seen.loggedIn === true,
     early: early,
@@ -194,13 +195,16 @@ def page_session(rc_origin: str, user_id: str) -> str:
 
 def signed_in_check(rc_origin: str, user_id: str) -> str:
     """After the sign-in: is the page still signed in as `user_id`? {signedOut: true} once the client
-    dropped its login (an admin logged the user out, the session was revoked or expired). No token."""
+    dropped its login (an admin logged the user out, the session was revoked or expired);
+    {otherAccount: true} once it holds another user's login (a script or frame in the page logged it in
+    with a token of its own). No token."""
     return _user_state_script(
         rc_origin,
         user_id,
         """
   return {origin: location.origin, onRocketChat: true, clientStarted: s.clientStarted,
           hasToken: s.hasToken, userMatches: s.userMatches,
+          otherAccount: s.clientStarted && s.hasToken && s.otherUser,
           signedOut: s.clientStarted && !s.hasToken && (s.dropped || seen.loggedOut === true)};""",
     )
 

@@ -7,6 +7,10 @@ wakes it when the client drops its stored login, or says it logged out) and sign
 fresh token from the organization, under the cover and with no prompt. It asks for the password only when
 the organization refuses the stored one, and it never loops: after MAX_RECOVERIES within
 RECOVERY_WINDOW_S it stops on an error page that says what happened.
+
+A page that holds another user's login is not signed in either: a script or a frame in Rocket.Chat's page
+can log it in with a token of its own (`login-with-token`), and the employee would then type into that
+account. The watch signs the employee in again the same way, with the token it already holds.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from launcher.window.states import State
 if TYPE_CHECKING:
     from launcher.window.shell import Shell
 
-__all__ = ["KEEPS_SIGNING_OUT", "SignedInWatch"]
+__all__ = ["KEEPS_SIGNING_OUT", "KEEPS_SWITCHING_ACCOUNT", "SignedInWatch"]
 
 _log = logging.getLogger(__name__)
 
@@ -34,6 +38,10 @@ RECOVERY_WINDOW_S = 600.0
 KEEPS_SIGNING_OUT = (
     "Rocket.Chat signed you out {count} times in {minutes} minutes, so the launcher stopped signing you "
     "in again: ask IT to check the Rocket.Chat server, then Retry."
+)
+KEEPS_SWITCHING_ACCOUNT = (
+    "Rocket.Chat's page switched to another account {count} times in {minutes} minutes, so the launcher "
+    "closed it: ask IT to check Rocket.Chat's custom scripts and embedded content, then Retry."
 )
 
 
@@ -62,11 +70,14 @@ class SignedInWatch:
             seen = shell.wakeups.seen()
             page = shell.evaluate(script, timeout=2.0)
             if isinstance(page, dict) and page.get("signedOut"):
-                self._recover(gen)
+                self._recover(gen, other_account=False)
+                return
+            if isinstance(page, dict) and page.get("otherAccount"):
+                self._recover(gen, other_account=True)
                 return
             shell.wakeups.wait(seen, POLL_S)
 
-    def _recover(self, gen: int) -> None:
+    def _recover(self, gen: int, other_account: bool) -> None:
         shell = self._shell
         with shell.episodes.lock:
             if not (shell.episodes.current(gen) and shell.state == State.SIGNED_IN):
@@ -81,21 +92,31 @@ class SignedInWatch:
                 self._recoveries.append(now)
         if too_many:
             _log.warning(
-                "Rocket.Chat dropped the session again; not signing in a %dth time", MAX_RECOVERIES + 1
+                "Rocket.Chat's page %s again; not signing in a %dth time",
+                "switched to another account" if other_account else "dropped the session",
+                MAX_RECOVERIES + 1,
             )
+            sentence = KEEPS_SWITCHING_ACCOUNT if other_account else KEEPS_SIGNING_OUT
+            if other_account:
+                shell.evaluate(injection.show_cover(shell.rc_origin))  # not one more look at that account
             shell.pages.show_error(
-                new_gen,
-                KEEPS_SIGNING_OUT.format(count=MAX_RECOVERIES + 1, minutes=round(RECOVERY_WINDOW_S / 60)),
+                new_gen, sentence.format(count=MAX_RECOVERIES + 1, minutes=round(RECOVERY_WINDOW_S / 60))
             )
             return
-        _log.info("Rocket.Chat's page dropped its session; signing it in again")
-        shell.timeline.note("page_signed_out", self.recoveries)
+        if other_account:
+            _log.warning("Rocket.Chat's page is signed in as another account; signing the employee in again")
+            shell.timeline.note("page_other_account", self.recoveries)
+        else:
+            _log.info("Rocket.Chat's page dropped its session; signing it in again")
+            shell.timeline.note("page_signed_out", self.recoveries)
         threading.Thread(
-            target=self._sign_in_again, args=(new_gen,), name="sign-in-again", daemon=True
+            target=self._sign_in_again, args=(new_gen, other_account), name="sign-in-again", daemon=True
         ).start()
 
-    def _sign_in_again(self, gen: int) -> None:
-        """A fresh token from the organization (the stored login), then the usual hand-off."""
+    def _sign_in_again(self, gen: int, other_account: bool) -> None:
+        """The page on another account: the employee's token in memory, which Rocket.Chat still accepts
+        (the hand-off replaces it if the page refuses it). A dropped session: a fresh token from the
+        organization (the stored login). Then the usual hand-off."""
         from launcher.signin.flow import Failed, NeedsCredentials, SignedIn
         from launcher.window.session import NO_SIGN_IN
 
@@ -105,6 +126,10 @@ class SignedInWatch:
             shell.pages.show_error(gen, shell.session.flow_error or NO_SIGN_IN)
             return
         shell.evaluate(injection.show_cover(shell.rc_origin))
+        token = shell.token if other_account else None
+        if token is not None:
+            shell.handoff.sign_in_page(gen, token)
+            return
         result = flow.refresh()
         if not shell.episodes.current(gen):
             return
