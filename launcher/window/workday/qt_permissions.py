@@ -4,6 +4,11 @@ Qt asks through QWebEnginePage.permissionRequested (a QWebEnginePermission: orig
 and, for screen sharing, desktopMediaRequested (which screen or window). `permissions.decide` says
 grant, deny or ask; asking is a native dialog that does not block the window (a call may already ring),
 and its answer is remembered for that origin and kind.
+
+Screen sharing is different: Qt never sends it through the permission step, and its request object
+lives only while the desktopMediaRequested slot runs (answered later, from a dialog that outlived the
+slot, it is a dead object and the process ends with SIGSEGV). So the slot itself applies the origin rule
+and runs the picker modally (`exec()`), answers, and never keeps the request.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from launcher.origins import origin_of
 from launcher.window.workday.choices import Choices
 from launcher.window.workday.options import WorkdayOptions
 from launcher.window.workday.permissions import ASK_TEXT, Decision, decide
+from launcher.window.workday.qt_frames import foreign_frames_that_may_capture
 
 __all__ = ["PROMPT_NAME", "SCREEN_PICKER_NAME", "Permissions"]
 
@@ -56,6 +62,8 @@ class Permissions(QtCore.QObject):
         self._choices = choices
         self._parent = parent_window
         self._open: list[QDialog] = []  # dialogs on screen (kept alive; the e2e driver reads them)
+        self.screen_requests = 0  # for the e2e driver and --debug: how many came, how many got a picker
+        self.screen_pickers = 0
 
     @property
     def dialogs(self) -> list[QDialog]:
@@ -114,11 +122,60 @@ class Permissions(QtCore.QObject):
         box.show()
 
     def on_desktop_media(self, request: Any) -> None:
-        """Screen sharing: the person picks a screen or a window (the request's origin was checked by
-        the permission step before Qt asks which source)."""
-        picker = _ScreenPicker(self._parent(), request)
+        """Screen sharing, answered before this slot returns (Qt's `request` dies with it).
+
+        Qt's request names neither origin nor frame (Qt 6.11), so the asker is the page's main frame,
+        with one exception the launcher cannot see past: a frame of another site that Rocket.Chat's page
+        delegated the screen to (`allow="display-capture"`; Chromium refuses all others itself). If such
+        a frame is in the page, the request is refused, for Rocket.Chat's own too: it cannot be told apart
+        (qt_frames.py)."""
+        page = self.sender()
+        self.screen_requests += 1
+        try:
+            origin = origin_of(page.url().toString()) if page is not None else ""
+        except ValueError:
+            origin = ""
+        decision = (
+            decide(
+                origin,
+                "screen",
+                rc_origin=self._options.rc_origin,
+                call_origins=self._options.call_origins,
+                choices=self._choices,
+            )
+            if origin
+            else Decision.DENY
+        )
+        who = "Rocket.Chat" if origin == self._options.rc_origin else "a page"
+        if decision is Decision.DENY:
+            _log.info("%s asked for the screen: deny", who)
+            request.cancel()
+            return
+        allowed = {self._options.rc_origin, *self._options.call_origins}
+        foreign = foreign_frames_that_may_capture(page, allowed)
+        if foreign:
+            _log.warning(
+                "refused screen sharing: another site's frame inside the page may ask for it (%s)",
+                ", ".join(foreign),
+            )
+            request.cancel()
+            return
+        _log.info("%s asked for the screen: ask", who)
+        self._pick(page, origin, request)
+
+    def _pick(self, page: Any, origin: str, request: Any) -> None:
+        picker = _ScreenPicker(self._parent(), request, origin)
         self._open.append(picker)
-        picker.show()
+        self.screen_pickers += 1
+        page.in_modal_request = True  # an in-app pop-up closing meanwhile waits (qt_popups.py)
+        try:
+            picker.exec()  # modal: a nested event loop inside this slot, so `request` stays alive
+            picker.answer(request)
+        finally:
+            page.in_modal_request = False
+            picker.deleteLater()
+        if getattr(page, "close_after_request", False):
+            QtCore.QTimer.singleShot(0, page.close_window)
 
 
 def _on_screen(dialog: QDialog) -> bool:
@@ -129,15 +186,17 @@ def _on_screen(dialog: QDialog) -> bool:
 
 
 class _ScreenPicker(QDialog):
-    """Lists the screens and windows Qt offers; Share selects one, Cancel refuses."""
+    """Lists the screens and windows Qt offers and says who asks; Share selects one, Cancel refuses.
+    It reads the request's lists while it is built and is answered by `answer`, both inside the slot."""
 
-    def __init__(self, parent: Any, request: Any) -> None:
+    def __init__(self, parent: Any, request: Any, origin: str) -> None:
         super().__init__(parent)
         self.setObjectName(SCREEN_PICKER_NAME)
         self.setWindowTitle("Share your screen")
-        self._request = request
-        self._answered = False
+        self.setModal(True)
+        self._question = f"{origin} wants to {ASK_TEXT['screen']}."
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self._question))
         layout.addWidget(QLabel("Choose what to share in the call:"))
         self.sources = QListWidget()
         for label, model in (("Screen", request.screensModel()), ("Window", request.windowsModel())):
@@ -156,18 +215,16 @@ class _ScreenPicker(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.finished.connect(self._answer)
 
-    def _answer(self, result: int) -> None:
-        if self._answered:
-            return
-        self._answered = True
+    def text(self) -> str:
+        return self._question
+
+    def answer(self, request: Any) -> None:
+        """Select the chosen source, or cancel (closed, Cancel, nothing to choose)."""
         item = self.sources.currentItem()
-        if result != QDialog.DialogCode.Accepted or item is None:
-            self._request.cancel()
-        else:
-            label, row = item.data(QtCore.Qt.ItemDataRole.UserRole)
-            model = self._request.screensModel() if label == "Screen" else self._request.windowsModel()
-            index = model.index(row, 0)
-            (self._request.selectScreen if label == "Screen" else self._request.selectWindow)(index)
-        self.deleteLater()
+        if self.result() != QDialog.DialogCode.Accepted or item is None:
+            request.cancel()
+            return
+        label, row = item.data(QtCore.Qt.ItemDataRole.UserRole)
+        model = request.screensModel() if label == "Screen" else request.windowsModel()
+        (request.selectScreen if label == "Screen" else request.selectWindow)(model.index(row, 0))

@@ -63,6 +63,13 @@ class PopupPage(QWebEnginePage):
         self.origin: str | None = None  # set once it shows in a window
         self.window: QMainWindow | None = None
         self.done = False  # it handed its URL away and holds nothing
+        self.in_modal_request = False  # a modal answer (the screen picker) runs inside one of its slots
+        self.close_after_request = False
+
+    def close_window(self) -> None:
+        """Close its window (after a modal request it was asked to close during)."""
+        if self.window is not None:
+            self.window.close()
 
     def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
         if not is_main_frame:
@@ -125,8 +132,15 @@ class PopupWindow(QMainWindow):
             self.resize(900, 680)
 
     def closeEvent(self, event: Any) -> None:
-        """The page goes with its window: left alive, it would keep running its script unseen."""
+        """The page goes with its window: left alive, it would keep running its script unseen. While a
+        modal answer runs inside one of the page's slots, deleting the page would pull it from under
+        that slot: the window only hides, and closes once the answer is given."""
         page = self._page
+        if page.in_modal_request:
+            page.close_after_request = True
+            event.ignore()
+            self.hide()
+            return
         page.done = True
         page.deleteLater()
         super().closeEvent(event)

@@ -126,6 +126,8 @@ class QtWorkday:
             },
             "context_menu": entries(menu) if visible_menu else None,
             "dialogs": [_describe(d) for d in self.permissions.dialogs],
+            "screen_requests": self.permissions.screen_requests,
+            "screen_pickers": self.permissions.screen_pickers,
             "file_picker": self.files.open is not None,
             "save_dialog": self.downloads.asking is not None,
             "downloads": list(self.downloads.finished),
@@ -154,7 +156,7 @@ def _describe(dialog: Any) -> dict[str, Any]:
     from qtpy.QtWidgets import QAbstractButton, QListWidget, QMessageBox
 
     info: dict[str, Any] = {"name": dialog.objectName(), "title": dialog.windowTitle()}
-    if isinstance(dialog, QMessageBox):
+    if isinstance(dialog, QMessageBox) or callable(getattr(dialog, "text", None)):
         info["text"] = dialog.text()
     info["buttons"] = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
     lists = dialog.findChildren(QListWidget)

@@ -1,0 +1,130 @@
+"""Screen sharing in the real Qt window (Xvfb, real keyring, the stand-in over real HTTP).
+
+Qt's screen request lives only while its signal's slot runs, so the launcher answers it there, from a
+modal picker: the page waits for the person's choice (no early AbortError), and pressing Share or Cancel
+leaves the launcher running (before, both ended it with SIGSEGV). Under Xvfb, capturing the chosen screen
+may itself fail: the page then gets a rejection, which is an answer too; what matters is that it gets one
+and that the launcher lives. Another site's frame inside Rocket.Chat's page gets no picker at all.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
+
+pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+
+PICKER = "launcher-screen-picker"
+
+
+def _signed_in(launcher: Launcher) -> LiveRun:
+    launcher.sign_in_with_form()
+    live = launcher.start(plan={"timeout": 120})
+    live.wait_signed_in()
+    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
+    return live
+
+
+def _js(live: LiveRun, script: str) -> Any:
+    return live.command("js", script=script).get("value")
+
+
+def _result(live: LiveRun, key: str) -> Any:
+    return _js(live, f"(window.sandboxMedia || {{}})[{key!r}] || null")
+
+
+def _answered(live: LiveRun, key: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    result = None
+    while time.monotonic() < deadline:
+        result = _result(live, key)
+        if result not in (None, "pending"):
+            return str(result)
+        time.sleep(0.2)
+    raise AssertionError(f"{key}: still {result!r} after {timeout:.0f} s")
+
+
+def _picker(live: LiveRun) -> dict[str, Any]:
+    facts = live.wait_facts(
+        lambda f: any(d["name"] == PICKER for d in f.get("dialogs", [])), 30, command="workday"
+    )
+    return next(d for d in facts["dialogs"] if d["name"] == PICKER)
+
+
+@pytest.mark.parametrize("button", ["Share", "Cancel"])
+def test_the_screen_picker_waits_for_the_person_and_either_answer_leaves_the_launcher_running(
+    make_launcher, button
+):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+
+    assert live.command("click", selector="#share-screen")["clicked"]
+    picker = _picker(live)
+    assert picker["title"] == "Share your screen"
+    assert f"{launcher.stack.rocketchat_url} wants to see and share your screen" in picker["text"]
+    assert {"Share", "Cancel"} <= set(picker["buttons"])
+    # The request is still open while the picker shows: the page has no answer yet.
+    assert _result(live, "share-screen") == "pending"
+    assert live.command("screen", path=str(launcher.artifacts / f"screen-picker-{button}.png"))["saved"]
+
+    assert live.command("answer-dialog", name=PICKER, button=button)["clicked"]
+    result = _answered(live, "share-screen")
+    if button == "Cancel":
+        assert result.startswith("denied:"), result
+    else:
+        # "granted" where the display can be captured; under Xvfb capture may fail (a rejection).
+        assert result == "granted" or result.startswith("denied:"), result
+    assert live.command("workday")["dialogs"] == []
+    assert live.command("facts")["state"] == "signed-in"  # still running
+    assert live.finish().returncode == 0
+
+
+# Another site's embed: a button the person clicks (Chromium wants a gesture for getDisplayMedia); it
+# reports the result to its parent.
+_EMBED = (
+    b"<html><body style='margin:0'><button id='b' style='width:100%;height:100%'>share</button><script>"
+    b"document.getElementById('b').onclick = function () { parent.postMessage('pending', '*');"
+    b" navigator.mediaDevices.getDisplayMedia({video: true}).then("
+    b"function (s) { s.getTracks().forEach(function (t) { t.stop(); }); parent.postMessage('granted', '*'); },"
+    b" function (e) { parent.postMessage('denied:' + e.name, '*'); }); };</script></body></html>"
+)
+
+
+@pytest.fixture
+def screen_embed():
+    server = OtherOrigin(_EMBED)
+    yield server
+    server.close()
+
+
+def test_another_sites_frame_asking_for_the_screen_gets_no_picker_and_a_refusal(make_launcher, screen_embed):
+    launcher = make_launcher()
+    live = _signed_in(launcher)
+    # Rocket.Chat's page (untrusted: an admin's script, an app) embeds the site and delegates the screen.
+    _js(
+        live,
+        "window.addEventListener('message', function (e) { window.sandboxMedia = window.sandboxMedia || {};"
+        " window.sandboxMedia.embed = e.data; });"
+        " var f = document.createElement('iframe'); f.id = 'embed'; f.allow = 'display-capture';"
+        f" f.style.width = '300px'; f.style.height = '120px'; f.src = {screen_embed.url + '/widget'!r};"
+        " document.getElementById('workday').prepend(f); true",
+    )
+    live.wait_facts(lambda f: any(r.startswith("/widget") for r in screen_embed.requests), 30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _result(live, "embed") is None:
+        live.command("click", selector="#embed")  # until the frame's document is there to take it
+        time.sleep(0.5)
+
+    result = _answered(live, "embed")
+    assert result.startswith("denied:"), result
+    facts = live.command("workday")
+    assert facts["dialogs"] == [] and facts["screen_pickers"] == 0  # none shown, not even briefly
+    assert live.command("facts")["state"] == "signed-in"
+    run = live.finish()
+    assert run.returncode == 0
+    log = launcher.paths.log_file.read_text(encoding="utf-8")
+    assert "screen" in log and "another site's frame" in log
