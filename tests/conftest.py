@@ -56,11 +56,18 @@ def pytest_configure(config: pytest.Config) -> None:
     # seconds) must not reach any other test's launcher; that test names /etc/xdg itself.
     site_config = session.root / "site-config"
     site_config.mkdir(exist_ok=True)
+    # The launcher reads its system folder (/etc/xdg/rocketchat-launcher) whatever XDG_CONFIG_DIRS says:
+    # point it at an empty folder here and, through tests/support/python_startup, in every Python started.
+    system_config = session.root / "system-config" / "rocketchat-launcher"
+    _point_system_config(system_config)
+    startup = str(REPO_ROOT / "tests" / "support" / "python_startup")
     updates = {
         **session.env,
         "QTWEBENGINE_CHROMIUM_FLAGS": flags,
         "PYWEBVIEW_GUI": "qt",
         "XDG_CONFIG_DIRS": str(site_config),
+        "RCL_TESTS_SYSTEM_CONFIG_DIR": str(system_config),
+        "PYTHONPATH": os.pathsep.join(filter(None, [startup, os.environ.get("PYTHONPATH")])),
     }
     for name in (*updates, *_UNSET):
         _saved_environ.setdefault(name, os.environ.get(name))
@@ -73,6 +80,12 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest_unconfigure(config)
         raise pytest.UsageError(str(exc)) from exc
     config.stash[_timings_key] = dict(session.timings)
+
+
+def _point_system_config(folder: Path) -> None:
+    from launcher.config import layers
+
+    layers.SYSTEM_CONFIG_DIR = folder
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -4,7 +4,7 @@ Layers, lowest first: built-in defaults; the user's file; the administrator's fi
 site-wide config directories, then ``launcher.toml`` next to a frozen executable); the file named by
 ``ROCKETCHAT_LAUNCHER_CONFIG``; the file given with ``--config``; single values from the command line.
 Administrator files come after the user's because IT expects its values to win, and an administrator's
-file locks the addresses, network settings and autostart it sets (and whatever its ``locked`` list
+file locks the addresses, ``mode``, network settings and autostart it sets (and whatever its ``locked`` list
 names) against every user layer (``locks``).
 
 Every value is checked where it is read, so an error names the file, the key, the value and what was

@@ -9,7 +9,7 @@ import os
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "CONFIG_ENV_VAR",
     "DEFAULT_SOURCE",
     "LOCKED_KEY",
+    "SYSTEM_CONFIG_DIR",
     "Layer",
     "config_layers",
     "read_file",
@@ -42,6 +43,10 @@ COMMAND_LINE_SOURCE = "command line"
 LOCKED_KEY = "locked"
 #: The roles (``config_layers``) of the administrator's files: the only ones that may lock keys.
 ADMIN_ROLES = frozenset({"administrator", "administrator (next to the program)"})
+#: The system's own administrator folder, read whatever ``XDG_CONFIG_DIRS`` says (a user can set that
+#: variable; before, it replaced this folder and with it every lock). None where the platform's folder
+#: does not come from the environment (Windows, macOS). Tests point it at a folder of their own.
+SYSTEM_CONFIG_DIR: Path | None = None if sys.platform in ("win32", "darwin") else Path("/etc/xdg") / APP_NAME
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Layer:
     locked: tuple[str, ...] = ()
     #: Sentences about what this layer asked for and did not get (e.g. ``locked`` in a user file).
     warnings: tuple[str, ...] = ()
+    #: A user layer's invalid values, key -> (the error, the value): ``merge_layers`` raises it unless the key is
+    #: locked (then the value is ignored like any other, with a warning: a user cannot stop the launcher).
+    invalid: dict[str, tuple[ConfigError, Any]] = field(default_factory=dict)
 
     @property
     def admin(self) -> bool:
@@ -67,13 +75,18 @@ def config_layers(
     site_config_dirs: Iterable[str | Path] | None = None,
     exe_dir: str | Path | None = None,
 ) -> list[tuple[str, Path, bool]]:
-    """The configuration files in the order they apply: (role, path, must_exist)."""
+    """The configuration files in the order they apply: (role, path, must_exist).
+
+    Without ``site_config_dirs``, the platform's folders (``XDG_CONFIG_DIRS``) and then, last so that it
+    wins, ``SYSTEM_CONFIG_DIR``; a caller that names its folders gets exactly those."""
     paths = paths or Paths.default()
     env = os.environ if env is None else env
     files: list[tuple[str, Path, bool]] = [("user", paths.user_config_file, False)]
     if site_config_dirs is None:
-        site_config_dirs = _platform_site_config_dirs()
-    for directory in reversed([Path(d) for d in site_config_dirs]):  # the first listed wins
+        directories = _platform_site_config_dirs()
+    else:
+        directories = [Path(d) for d in site_config_dirs]
+    for directory in reversed(directories):  # the first listed wins
         files.append(("administrator", directory / CONFIG_FILE_NAME, False))
     if exe_dir is None and getattr(sys, "frozen", False):
         exe_dir = Path(sys.executable).parent
@@ -86,9 +99,15 @@ def config_layers(
     return files
 
 
-def _platform_site_config_dirs() -> list[str]:
+def _platform_site_config_dirs() -> list[Path]:
+    """The platform's folders, first listed first, with ``SYSTEM_CONFIG_DIR`` moved (or added) first:
+    it is applied last, so its values and locks win over a folder from the environment."""
     joined = platformdirs.site_config_dir(APP_NAME, appauthor=False, multipath=True)
-    return [part for part in joined.split(os.pathsep) if part]
+    folders = [Path(part) for part in joined.split(os.pathsep) if part]
+    system = SYSTEM_CONFIG_DIR
+    if system is None:
+        return folders
+    return [system, *(folder for folder in folders if os.path.normpath(folder) != os.path.normpath(system))]
 
 
 def read_file(role: str, path: Path, must_exist: bool) -> Layer | None:
@@ -137,7 +156,9 @@ def read_file(role: str, path: Path, must_exist: bool) -> Layer | None:
                 "configuration files can lock settings.",
             )
     layer = read_mapping(source, document, base_dir=path.parent, nested=True, role=role)
-    return Layer(layer.source, layer.values, role=role, locked=locked, warnings=warnings)
+    return Layer(
+        layer.source, layer.values, role=role, locked=locked, warnings=warnings, invalid=layer.invalid
+    )
 
 
 def _check_locked(source: str, value: Any) -> tuple[str, ...]:
@@ -163,7 +184,10 @@ def _check_locked(source: str, value: Any) -> tuple[str, ...]:
 def read_mapping(
     source: str, document: dict[str, Any], *, base_dir: Path, nested: bool = False, role: str = ""
 ) -> Layer:
-    flat = _flatten(source, document) if nested else document
+    """Check every value. An administrator's invalid value is an error at once; a user layer's is kept in
+    ``Layer.invalid`` for ``merge_layers``, which knows the locks."""
+    invalid: dict[str, tuple[ConfigError, Any]] = {}
+    flat = _flatten(source, document, invalid) if nested else document
     values: dict[str, Any] = {}
     for key, value in flat.items():
         spec = KEYS.get(key)
@@ -171,37 +195,51 @@ def read_mapping(
             raise ConfigError(_unknown_key_message(source, key), file=source, key=key)
         try:
             values[key] = spec.check(value, base_dir)
-        except Invalid as invalid:
-            raise ConfigError(
-                f"Invalid setting {key} = {show(value)} in {where(source, key)}: expected {invalid.expected}.",
-                file=source,
-                key=key,
-            ) from None
-    return Layer(source, values, role=role)
+        except Invalid as error:
+            invalid[key] = (
+                ConfigError(
+                    f"Invalid setting {key} = {show(value)} in {where(source, key)}: expected {error.expected}.",
+                    file=source,
+                    key=key,
+                ),
+                value,
+            )
+    if invalid and role in ADMIN_ROLES:
+        raise next(iter(invalid.values()))[0]
+    return Layer(source, values, role=role, invalid=invalid)
 
 
-def _flatten(source: str, document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(
+    source: str, document: dict[str, Any], invalid: dict[str, tuple[ConfigError, Any]], prefix: str = ""
+) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in document.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             if name not in TABLES:
-                if name in KEYS:
-                    raise ConfigError(
+                if name not in KEYS:
+                    raise ConfigError(_unknown_key_message(source, name, table=True), file=source, key=name)
+                invalid[name] = (
+                    ConfigError(
                         f"Invalid setting {name} in {where(source)}: expected a value, not a table.",
                         file=source,
                         key=name,
-                    )
-                raise ConfigError(_unknown_key_message(source, name, table=True), file=source, key=name)
-            flat.update(_flatten(source, value, prefix=f"{name}."))
-        else:
-            if name in TABLES:
-                raise ConfigError(
+                    ),
+                    value,
+                )
+                continue
+            flat.update(_flatten(source, value, invalid, prefix=f"{name}."))
+        elif name in TABLES:
+            invalid[name] = (
+                ConfigError(
                     f"Invalid setting {name} = {show(value)} in {where(source)}: expected a table "
                     f"[{name}] holding keys such as {_first_key_of(name)}.",
                     file=source,
                     key=name,
-                )
+                ),
+                value,
+            )
+        else:
             flat[name] = value
     return flat
 

@@ -8,7 +8,7 @@ from typing import Any
 from launcher.config import checks
 from launcher.config.checks import Checker
 
-__all__ = ["KEYS", "SPECS", "TABLES", "KeySpec"]
+__all__ = ["ADDRESS_KEYS", "KEYS", "SPECS", "TABLES", "KeySpec"]
 
 
 @dataclass(frozen=True)
@@ -239,3 +239,8 @@ SPECS = [
 KEYS: dict[str, KeySpec] = {spec.name: spec for spec in SPECS}
 #: Every table name ("organization", "organization.login", ...).
 TABLES = frozenset(".".join(name.split(".")[:i]) for name in KEYS for i in range(1, name.count(".") + 1))
+#: The keys that name a server the launcher sends something to (an address, or a path on
+#: organization.url): an administrator's file that sets one locks it (``locks``).
+ADDRESS_KEYS: tuple[str, ...] = tuple(
+    spec.name for spec in SPECS if spec.check in (checks.check_url, checks.check_url_or_path)
+)

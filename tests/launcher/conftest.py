@@ -254,7 +254,10 @@ def run_cli(profile: Paths) -> Callable[..., CliResult]:
         environment = dict(os.environ if env is None else env)
         if env is None:
             environment.pop("ROCKETCHAT_LAUNCHER_CONFIG", None)
-        environment["PYTHONPATH"] = str(REPO_ROOT)
+        # The repository first; what was there stays (tests/support/python_startup, see tests/conftest.py).
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO_ROOT), environment.get("PYTHONPATH")])
+        )
         completed = subprocess.run(
             [sys.executable, "-m", "launcher", "--profile", str(root), *args],
             input=input,

@@ -60,9 +60,9 @@ def test_user_layers_cannot_override_what_the_administrator_sets(
     assert settings.autostart is True
     assert settings.proxy == "http://proxy.example.com:3128"
     # Not locked: organization.name follows the layer order (the administrator's file comes later and
-    # wins), and a key no administrator sets stays the user's, even a sign-in path.
+    # wins). The login address is locked with organization.url (issue 31, L3): before, it stayed the user's.
     assert settings.organization_name == "Admin Corp"
-    assert settings.organization.login_url == f"{EVIL}/login"
+    assert settings.organization.login_url == f"{ORG}/api/login"
     assert settings.locks["rocketchat.url"] == admin_file
     assert settings.locks["network.proxy"] == admin_file
     assert "network.read_timeout" not in settings.locks  # the administrator did not set it
@@ -76,6 +76,8 @@ def test_user_layers_cannot_override_what_the_administrator_sets(
         f"{admin_file}.",
         f'Ignored organization.url = "{EVIL}" from {env_file}: your administrator locked this setting in '
         f"{admin_file}.",
+        f'Ignored organization.login.url = "{EVIL}/login" from {flag_file}: your administrator locked this '
+        f"setting in {admin_file}.",
         f'Ignored rocketchat.url = "{EVIL}" from the command line (--rocketchat-url): your administrator '
         f"locked this setting in {admin_file}.",
     )
@@ -191,3 +193,164 @@ def test_doctor_warns_about_ignored_settings(rc, store, profile: Paths, tmp_path
     assert checks[0].name == "Configuration" and checks[0].status == "warn"
     assert f'Ignored rocketchat.url = "{EVIL}"' in checks[0].detail
     assert checks[0].fix.startswith("remove those settings from your own configuration files")
+
+
+# --- issue 31, L3: every address derived from a locked base, the system folder, invalid user values ------
+
+
+def test_locking_organization_url_locks_every_address_derived_from_it_and_the_mode(
+    profile: Paths, tmp_path: Path, admin_dir, caplog
+):
+    # The reported case: IT sets organization.url; a user file points the login (where the password goes),
+    # the token, the health check and the logout elsewhere, or switches to Rocket.Chat's own login.
+    write(
+        profile.user_config_file,
+        'mode = "rocketchat"\n'
+        f'[organization]\nhealth_url = "{EVIL}/health"\n'
+        f'login = {{ url = "{EVIL}/login" }}\ntoken = {{ url = "/elsewhere/token" }}\n'
+        f'logout = {{ url = "{EVIL}/logout" }}\n',
+    )
+    with caplog.at_level(logging.WARNING, logger="launcher.config"):
+        settings = load_settings(env={}, paths=profile, site_config_dirs=[admin_dir])
+
+    admin_file = str(admin_dir / "launcher.toml")
+    api = settings.organization
+    assert settings.mode == "organization"
+    assert (api.login_url, api.token_url, api.health_url, api.logout_url) == (
+        f"{ORG}/api/login",
+        f"{ORG}/api/rocketchat/token",
+        f"{ORG}/healthz",
+        f"{ORG}/api/logout",
+    )
+    for key in (
+        "mode",
+        "organization.health_url",
+        "organization.login.url",
+        "organization.token.url",
+        "organization.logout.url",
+    ):
+        assert settings.locks[key] == admin_file, key
+    assert "organization.login.username_field" not in settings.locks  # not an address
+    assert len(settings.warnings) == 5
+    assert all(
+        w.endswith(f"your administrator locked this setting in {admin_file}.") for w in settings.warnings
+    )
+    assert settings.warnings[1] == (
+        f'Ignored organization.health_url = "{EVIL}/health" from {profile.user_config_file}: your '
+        f"administrator locked this setting in {admin_file}."
+    )
+
+
+def test_an_administrator_file_that_sets_an_address_locks_it(profile: Paths, tmp_path: Path):
+    admin = write(
+        tmp_path / "xdg" / "launcher.toml",
+        f'[rocketchat]\nurl = "{RC}"\n[organization.login]\nurl = "{ORG}/login"\n',
+    )
+    write(profile.user_config_file, f'[organization]\nurl = "{EVIL}"\n[organization.login]\nurl = "{EVIL}"\n')
+    settings = load_settings(env={}, paths=profile, site_config_dirs=[admin.parent])
+    assert settings.organization.login_url == f"{ORG}/login"
+    assert settings.locks["organization.login.url"] == str(admin)
+    # organization.url itself stays the user's (IT did not set it); only what IT set is locked.
+    assert settings.organization.base_url == EVIL
+
+
+def test_an_invalid_user_value_for_a_locked_key_is_a_warning_not_a_stop(profile: Paths, admin_dir, tmp_path):
+    write(
+        profile.user_config_file,
+        '[rocketchat]\nurl = "ftp://chat.example.com"\n[organization]\nlogin = { url = "not an address" }\n'
+        "[network]\nproxy = 3128\n",
+    )
+    flag_file = write(tmp_path / "flag.toml", 'autostart = "sometimes"\n')
+
+    settings = load_settings(
+        env={},
+        paths=profile,
+        site_config_dirs=[admin_dir],
+        config_file=flag_file,
+        cli={"rocketchat.url": "x"},
+    )
+
+    assert settings.rocketchat_url == RC and settings.organization.login_url == f"{ORG}/api/login"
+    assert settings.proxy == "http://proxy.example.com:3128" and settings.autostart is True
+    admin_file = admin_dir / "launcher.toml"
+    assert settings.warnings == (
+        f'Ignored rocketchat.url = "ftp://chat.example.com" from {profile.user_config_file}: your '
+        f"administrator locked this setting in {admin_file}.",
+        f'Ignored organization.login.url = "not an address" from {profile.user_config_file}: your '
+        f"administrator locked this setting in {admin_file}.",
+        f"Ignored network.proxy = 3128 from {profile.user_config_file}: your administrator locked this "
+        f"setting in {admin_file}.",
+        f'Ignored autostart = "sometimes" from {flag_file}: your administrator locked this setting in '
+        f"{admin_file}.",
+        'Ignored rocketchat.url = "x" from the command line (--rocketchat-url): your administrator locked '
+        f"this setting in {admin_file}.",
+    )
+
+
+def test_an_invalid_user_value_for_an_unlocked_key_is_still_an_error(profile: Paths, admin_dir):
+    write(profile.user_config_file, "[network]\nread_timeout = -1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={}, paths=profile, site_config_dirs=[admin_dir])
+    assert str(caught.value).startswith(
+        f"Invalid setting network.read_timeout = -1 in {profile.user_config_file}: expected a number"
+    )
+
+
+@pytest.fixture
+def system_folder(tmp_path: Path, monkeypatch) -> Path:
+    """The system folder (/etc/xdg/rocketchat-launcher on Linux) pointed at this test's own folder."""
+    from launcher.config import layers
+
+    folder = tmp_path / "etc-xdg" / "rocketchat-launcher"
+    monkeypatch.setattr(layers, "SYSTEM_CONFIG_DIR", folder)
+    return folder
+
+
+def test_the_system_folder_is_read_whatever_xdg_config_dirs_says(
+    profile: Paths, tmp_path: Path, system_folder: Path, monkeypatch
+):
+    it_file = write(
+        system_folder / "launcher.toml", f'[rocketchat]\nurl = "{RC}"\n[organization]\nurl = "{ORG}"\n'
+    )
+    # A folder the user chose: before, it replaced the system folder, so nothing was locked.
+    chosen = write(
+        tmp_path / "mine" / "rocketchat-launcher" / "launcher.toml",
+        f'[rocketchat]\nurl = "{EVIL}"\n[organization.login]\nurl = "{EVIL}/login"\n',
+    )
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "mine"))
+
+    settings = load_settings(env={}, paths=profile)
+
+    assert settings.rocketchat_url == RC and settings.sources["rocketchat.url"] == str(it_file)
+    # The chosen folder counts as an administrator's, but it comes before the system folder, whose lock on
+    # organization.url covers the login address too.
+    assert settings.organization.login_url == f"{ORG}/api/login"
+    assert settings.locks["organization.login.url"] == str(it_file)
+    assert settings.warnings == (
+        f'Ignored organization.login.url = "{EVIL}/login" from {chosen}: your administrator locked this '
+        f"setting in {it_file}.",
+    )
+
+
+def test_the_system_folder_is_listed_once_and_last(tmp_path: Path, system_folder: Path, monkeypatch):
+    from launcher.config import config_layers
+
+    monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path / 'a'}:{system_folder.parent}:{tmp_path / 'b'}")
+    files = [path for role, path, _ in config_layers(env={}) if role == "administrator"]
+    assert files == [
+        tmp_path / "b" / "rocketchat-launcher" / "launcher.toml",
+        tmp_path / "a" / "rocketchat-launcher" / "launcher.toml",
+        system_folder / "launcher.toml",
+    ]
+
+
+def test_the_tests_launchers_never_read_the_machines_system_folder(run_cli):
+    """tests/conftest.py points the system folder of this process and of every Python it starts
+    (tests/support/site/sitecustomize.py) at an empty folder of the test session."""
+    from launcher.config import layers
+
+    assert layers.SYSTEM_CONFIG_DIR is not None
+    assert not str(layers.SYSTEM_CONFIG_DIR).startswith("/etc/")
+    result = run_cli("config")
+    assert f"{layers.SYSTEM_CONFIG_DIR / 'launcher.toml'}" in result.stdout + result.stderr
+    assert "/etc/xdg" not in result.stdout + result.stderr
