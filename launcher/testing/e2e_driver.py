@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from launcher.testing import download_commands
 from launcher.window.navigation import redact
 
 ENV_VAR = "ROCKETCHAT_LAUNCHER_E2E"
@@ -304,6 +305,12 @@ class E2EDriver:
             return {"picked": bool(engine.on_ui_thread(lambda: _pick_files(engine, command["paths"])))}
         if kind == "save-as":  # a person typing a name into the download's Save As dialog
             return {"saved": bool(engine.on_ui_thread(lambda: _save_as(engine, str(command["name"]))))}
+        if kind == "save-as-cancel":  # a person reading the Save As dialog, then pressing Cancel
+            return engine.on_ui_thread(lambda: download_commands.save_as_cancel(engine)) or {
+                "cancelled": False
+            }
+        if kind == "download-cancel":  # a person clicking the status bar's Cancel download button
+            return engine.on_ui_thread(lambda: download_commands.cancel_button(native)) or {"clicked": False}
         if kind == "drop-files":  # files dragged from the desktop and dropped on an element
             return self._drop_files(native, engine, command)
         if kind == "copy-image":  # an image put on the clipboard (a screenshot tool would)
