@@ -9,6 +9,10 @@ Two parts, both per profile (so `--profile` runs, the demo and tests never colli
   there are no Unix sockets (Windows), a 127.0.0.1 socket that only answers to a random secret kept in
   the profile's data folder (readable only by the user).
 
+Each connection is served in a short thread of its own with one deadline for the whole request (2 s), so
+a client that sends a byte now and then is hung up on and never holds up the next start; at most 32 are
+served at once, more are hung up on at once (the sender retries).
+
 Messages are one line: "show" (bring the window forward), or "open <route>" (bring it forward on that
 Rocket.Chat route, e.g. "open /channel/general"; `rocketchat-launcher open <link>`). The route was checked
 by the sender (launcher/links.py) and is checked again by the window before it is used; it is never a
@@ -40,6 +44,10 @@ _OPEN = b"open "
 _ANSWER = b"ok\n"
 _MAX_LINE = 4096  # a route is at most ~2 kB (launcher/links.py); longer lines are refused
 _LOCK_WAIT_S = 10.0  # a first instance still starting up takes the lock before it listens
+#: One deadline for a whole request (read the line, answer): a client that sends a byte now and then
+#: is hung up on, and it never delays another one, each connection having its own short thread.
+_REQUEST_DEADLINE_S = 2.0
+_MAX_CONNECTIONS = 32  # served at once; more are hung up on at once (each lasts the deadline at most)
 _HAS_UNIX = hasattr(socket, "AF_UNIX") and sys.platform != "win32"
 
 
@@ -60,6 +68,8 @@ class PrimaryInstance:
         self._pending = 0
         self._pending_routes: list[str] = []
         self._guard = threading.Lock()
+        self._slots = threading.BoundedSemaphore(_MAX_CONNECTIONS)
+        self._delivery = threading.Lock()  # the callbacks still run one at a time, as they always did
         self._closed = False
         threading.Thread(target=self._accept_loop, name="single-instance", daemon=True).start()
 
@@ -87,32 +97,50 @@ class PrimaryInstance:
             os.close(self._lock_fd)
 
     def _accept_loop(self) -> None:
+        """Only accepts: each connection is served in a thread of its own, so a slow one delays no other."""
         while not self._closed:
             try:
                 conn, _ = self._server.accept()
             except OSError:
                 return
-            with conn:
-                conn.settimeout(2.0)
-                try:
-                    message = self._accepted(conn)
-                    if message is None:
-                        continue
-                    conn.sendall(_ANSWER)
-                    if message == _MESSAGE:
-                        self._show()
-                    else:
-                        self._open(message[len(_OPEN) : -1].decode("ascii"))
-                except OSError:
-                    continue
+            if not self._slots.acquire(blocking=False):
+                _log.warning("hung up on a single-instance request: too many at once")
+                conn.close()
+                continue
+            try:
+                threading.Thread(
+                    target=self._serve, args=(conn,), name="single-instance-request", daemon=True
+                ).start()
+            except RuntimeError:  # no thread to be had: hang up, the sender retries
+                conn.close()
+                self._slots.release()
 
-    def _accepted(self, conn: socket.socket) -> bytes | None:
+    def _serve(self, conn: socket.socket) -> None:
+        deadline = time.monotonic() + _REQUEST_DEADLINE_S
+        try:
+            with conn:
+                message = self._accepted(conn, deadline)
+                if message is None:
+                    return
+                _settimeout_until(conn, deadline)
+                conn.sendall(_ANSWER)
+            with self._delivery:
+                if message == _MESSAGE:
+                    self._show()
+                else:
+                    self._open(message[len(_OPEN) : -1].decode("ascii"))
+        except OSError:
+            return  # the deadline passed, or the sender left
+        finally:
+            self._slots.release()
+
+    def _accepted(self, conn: socket.socket, deadline: float) -> bytes | None:
         """The request line ("show\\n" or "open <route>\\n", secret removed), or None to ignore it."""
         if _HAS_UNIX and not _same_user(conn):
             _log.warning("ignored a single-instance request from another user")
             return None
         secret = self._secret or b""
-        received = _read_line(conn, len(secret) + _MAX_LINE)
+        received = _read_line(conn, len(secret) + _MAX_LINE, deadline)
         if not hmac.compare_digest(received[: len(secret)], secret):
             return None
         message = received[len(secret) :]
@@ -286,10 +314,13 @@ def _ask(endpoint: Path, message: bytes) -> bool:
         return False
 
 
-def _read_line(conn: socket.socket, limit: int) -> bytes:
-    """Bytes up to and including the first newline (at most `limit`), or what came before EOF."""
+def _read_line(conn: socket.socket, limit: int, deadline: float) -> bytes:
+    """Bytes up to and including the first newline (at most `limit`), or what came before EOF.
+
+    Raises TimeoutError (an OSError) once `deadline` (time.monotonic()) passes, however the bytes trickle."""
     received = b""
     while len(received) < limit and not received.endswith(b"\n"):
+        _settimeout_until(conn, deadline)
         chunk = conn.recv(min(1024, limit - len(received)))
         if not chunk:
             break
@@ -298,6 +329,13 @@ def _read_line(conn: socket.socket, limit: int) -> bytes:
             received = received[: received.index(b"\n") + 1]
             break
     return received
+
+
+def _settimeout_until(conn: socket.socket, deadline: float) -> None:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("the single-instance request took too long")
+    conn.settimeout(remaining)
 
 
 def _printable(data: bytes) -> bool:
