@@ -38,6 +38,7 @@ from .state import StateUnavailable, guard, open_redis
 from .throttle import LoginThrottle, Throttle, Throttled
 from .token_cache import RedisTokenCache
 from .tokens import TokenBroker
+from .usernames import log_name
 
 __all__ = ["create_app"]
 
@@ -170,12 +171,22 @@ async def _login(request: Request) -> Response:
         return _error(400, "invalid_request", "The username or password is too long.")
 
     address = _client_address(request)
+    valid = _encodable(username) and _encodable(password)
     try:
-        attempt = await service.throttle.reserve(username, address)
+        # The directory's own name keys the throttle, so every spelling it accepts shares one limit.
+        with service.metrics.directory_seconds.labels(operation="resolve").time():
+            known = await service.config.directory.canonical_name(username) if valid else None
+    except DirectoryUnavailable as exc:
+        service.metrics.login("directory_unavailable")
+        log.warning("login not checked user=%s client=%s: %s", log_name(username, None), address, exc)
+        return _directory_unavailable()
+    who = log_name(username, known)  # a name the directory does not know may be a mistyped password
+    try:
+        attempt = await service.throttle.reserve(known or username, address)
     except Throttled as exc:
         wait = exc.retry_after
         service.metrics.login("throttled")
-        log.warning("login throttled user=%s client=%s retry_after=%ds", _loggable(username), address, wait)
+        log.warning("login throttled user=%s client=%s retry_after=%ds", who, address, wait)
         return JSONResponse(
             {
                 "error": "too_many_attempts",
@@ -186,10 +197,10 @@ async def _login(request: Request) -> Response:
             headers={"Retry-After": str(wait), **_NO_STORE},
         )
 
-    if not (_encodable(username) and _encodable(password)):
+    if not valid:
         # JSON can carry lone surrogates (an escaped \ud800) that have no UTF-8 form; still a guess.
         await service.throttle.failed(attempt)
-        log.info("login refused user=%s client=%s: not valid text", _loggable(username), address)
+        log.info("login refused user=%s client=%s: not valid text", who, address)
         return _error(400, "invalid_request", "The username or password is not valid text.")
     try:
         with service.metrics.directory_seconds.labels(operation="authenticate").time():
@@ -197,7 +208,7 @@ async def _login(request: Request) -> Response:
     except DirectoryUnavailable as exc:
         service.metrics.login("directory_unavailable")
         await service.throttle.release(attempt)  # the directory's fault, not a guess: nothing is counted
-        log.warning("login not checked user=%s client=%s: %s", _loggable(username), address, exc)
+        log.warning("login not checked user=%s client=%s: %s", who, address, exc)
         return _directory_unavailable()
     except AmbiguousEmployee as exc:
         service.metrics.login(exc.code)
@@ -206,7 +217,7 @@ async def _login(request: Request) -> Response:
     except EmployeeRefused as exc:
         service.metrics.login(exc.code)
         await service.throttle.release(attempt)  # the password was right; the person is just not allowed in
-        log.info("login refused user=%s client=%s: %s", _loggable(username), address, exc.code)
+        log.info("login refused user=%s client=%s: %s", who, address, exc.code)
         return _error(403, exc.code, _sentence(str(exc)))
     except BaseException:
         await service.throttle.release(attempt)  # the check did not finish (an error, a dropped request)
@@ -214,7 +225,7 @@ async def _login(request: Request) -> Response:
     if employee is None:
         service.metrics.login("invalid_credentials")
         await service.throttle.failed(attempt)
-        log.info("login failed user=%s client=%s", _loggable(username), address)
+        log.info("login failed user=%s client=%s", who, address)
         return _error(401, "invalid_credentials", "The username or password is wrong.")
 
     await service.throttle.succeeded(attempt)
@@ -440,11 +451,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _loggable(username: str) -> str:
-    """A client-chosen username, made safe for a log line (no forged lines, bounded length)."""
-    return "".join(c if c.isprintable() else "?" for c in username[:64])
 
 
 def _sentence(text: str) -> str:

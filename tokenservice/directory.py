@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .passwords import PasswordHashError, hash_password, verify_password
+from .usernames import fold
 
 __all__ = [
     "AmbiguousEmployee",
@@ -54,6 +55,12 @@ class EmployeeDirectory(Protocol):
 
     async def lookup(self, username: str) -> Employee | None:
         """The employee if `username` is (still) in the directory; lets a removed employee lose access."""
+        ...
+
+    async def canonical_name(self, username: str) -> str | None:
+        """The directory's own name for the one entry `username` matches, None if it matches none (or
+        several). Checks no password; the login throttle keys on it, so that every spelling the
+        directory accepts for one employee shares that employee's limits."""
         ...
 
     async def check(self) -> None:
@@ -111,7 +118,8 @@ class UsersFileDirectory:
     email = "alice@example.com"
     password_hash = "scrypt$n=16384,r=8,p=1$...$..."
     ```
-    Usernames match case-insensitively; Rocket.Chat gets the spelling from the file.
+    Usernames match as LDAP matches them: after case folding and Unicode compatibility normalisation
+    (usernames.fold), so `ＡＬＩＣＥ` is alice; Rocket.Chat gets the spelling from the file.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -127,8 +135,13 @@ class UsersFileDirectory:
 
     async def lookup(self, username: str) -> Employee | None:
         self._reload()
-        entry = self._entries.get(username.casefold())
+        entry = self._entries.get(fold(username))
         return entry.employee if entry else None
+
+    async def canonical_name(self, username: str) -> str | None:
+        self._reload()
+        entry = self._entries.get(fold(username))
+        return entry.employee.username if entry else None
 
     async def check(self) -> None:
         self._reload()
@@ -138,7 +151,7 @@ class UsersFileDirectory:
 
     def _authenticate(self, username: str, password: str) -> Employee | None:
         self._reload()
-        entry = self._entries.get(username.casefold())
+        entry = self._entries.get(fold(username))
         if entry is None:
             # Spend the same scrypt time for unknown names so timing does not reveal who exists.
             verify_password(password, self._dummy())
@@ -207,7 +220,7 @@ def _parse_users_file(path: Path) -> dict[str, _Entry]:
             fields[key] = value.strip()
         if raw.get("disabled", False) is True:
             continue
-        key = fields["username"].casefold()
+        key = fold(fields["username"])
         if key in entries:
             raise DirectoryError(f"{where}: username {fields['username']!r} appears twice")
         employee = Employee(username=fields["username"], name=fields["name"], email=fields["email"])

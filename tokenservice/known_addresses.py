@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from .usernames import fold
+
 __all__ = ["KnownAddresses"]
 
 
@@ -24,14 +26,14 @@ class KnownAddresses:
 
     def remember(self, username: str, address: str) -> None:
         """Record a successful sign-in; forgets the oldest pair when full."""
-        key = (username.casefold(), address)
+        key = (fold(username), address)
         self._pairs[key] = None
         self._pairs.move_to_end(key)
         while len(self._pairs) > self.capacity:
             self._pairs.popitem(last=False)
 
     def known(self, username: str, address: str) -> bool:
-        return (username.casefold(), address) in self._pairs
+        return (fold(username), address) in self._pairs
 
     def __len__(self) -> int:
         return len(self._pairs)

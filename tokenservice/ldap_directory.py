@@ -40,6 +40,7 @@ from .directory import (
     Employee,
     NotPermitted,
 )
+from .usernames import fold, printable
 
 __all__ = ["LdapDirectory", "LdapSettings"]
 
@@ -138,7 +139,7 @@ class LdapDirectory:
         return await self._run(self._authenticate, username, password)
 
     async def lookup(self, username: str) -> Employee | None:
-        key = username.casefold()
+        key = fold(username)
         with self._cache_lock:
             hit = self._cache.get(key)
         if hit is not None and self._clock() < hit[0]:
@@ -146,6 +147,11 @@ class LdapDirectory:
         employee = await self._run(self._lookup, username)
         self._remember(key, employee)
         return employee
+
+    async def canonical_name(self, username: str) -> str | None:
+        if not username:
+            return None
+        return await self._run(self._canonical_name, username)
 
     async def check(self) -> None:
         # A real round trip: an idle pooled connection says nothing about whether the server is still there.
@@ -177,8 +183,15 @@ class LdapDirectory:
             raise NotPermitted(
                 f"{found.employee.username} is not a member of the group allowed to use chat; ask IT"
             )
-        self._remember(username.casefold(), found.employee)
+        self._remember(fold(username), found.employee)
         return found.employee
+
+    def _canonical_name(self, username: str) -> str | None:
+        try:
+            found = self._with_service(lambda conn: self._find(conn, username, quiet=True))
+        except AmbiguousEmployee:
+            return None  # the password check refuses it, and logs it, in its own words
+        return found.employee.username if found else None
 
     def _lookup(self, username: str) -> Employee | None:
         def find(conn: ldap3.Connection) -> Employee | None:
@@ -192,7 +205,7 @@ class LdapDirectory:
         except AmbiguousEmployee:
             return None
 
-    def _find(self, conn: ldap3.Connection, username: str) -> _Found | None:
+    def _find(self, conn: ldap3.Connection, username: str, quiet: bool = False) -> _Found | None:
         s = self.settings
         query = s.user_filter.replace("{username}", escape_filter_chars(username))
         attributes = [s.username_attribute, s.name_attribute, s.email_attribute]
@@ -201,9 +214,10 @@ class LdapDirectory:
         if not entries:
             return None
         if len(entries) > 1:
-            log.error(
-                "directory has more than one entry for user=%s; refusing to pick one", _loggable(username)
-            )
+            if not quiet:
+                log.error(
+                    "directory has more than one entry for user=%s; refusing to pick one", printable(username)
+                )
             raise AmbiguousEmployee(
                 "the directory has more than one entry for this username; ask IT to make it unique"
             )
@@ -372,7 +386,3 @@ def _first(value: object) -> str:
 def _close(conn: ldap3.Connection) -> None:
     with contextlib.suppress(LDAPException, OSError):
         conn.unbind()
-
-
-def _loggable(username: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in username[:64])

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 
 from .state import KEY_PREFIX, guard
 from .throttle import Attempt, Throttled, ThrottleSettings
+from .usernames import fold
 
 __all__ = ["RedisLoginThrottle"]
 
@@ -82,7 +83,7 @@ class RedisLoginThrottle:
         self._reserve = client.register_script(_RESERVE)
 
     async def reserve(self, username: str, address: str) -> Attempt:
-        user = username.casefold()
+        user = fold(username)
         async with guard(self._redis, "checking the login throttle"):
             known = bool(await self._redis.exists(_known_key(user, address)))
         everywhere = 0 if known else self.settings.max_failures_per_username_everywhere
@@ -116,7 +117,7 @@ class RedisLoginThrottle:
                 pipe.expire(_failures_key(table, key), window)
 
     async def succeeded(self, attempt: Attempt) -> None:
-        user = attempt.username.casefold()
+        user = fold(attempt.username)
         async with self._settle(attempt) as (pipe, _limits):
             pipe.delete(_failures_key("pair", (user, attempt.address)))
             pipe.set(_known_key(user, attempt.address), "1", ex=int(self._known_seconds))

@@ -6,6 +6,9 @@ username across all addresses (a slower limit) stops guessing from many places, 
 signed in as that employee before still gets its password checked, so the employee is not locked out of
 their own desk. All are sliding windows of failure times; a successful login clears its (username,
 address) failures (not the address's, so a spraying client cannot launder them with one good account).
+Usernames are counted in their folded form (usernames.fold), and the login endpoint passes the directory's
+own name for the employee when it knows one, so spellings the directory takes for one person (`ＡＬＩＣＥ`,
+`ALİCE`) share that person's limits.
 
 An attempt is reserved before the (slow, awaited) password check and counts as a pending failure until
 it is settled, so concurrent guesses cannot all pass the check that runs before any of them has failed.
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .known_addresses import KnownAddresses
+from .usernames import fold
 
 __all__ = ["Attempt", "LoginThrottle", "Throttle", "ThrottleSettings", "Throttled"]
 
@@ -65,7 +69,8 @@ class Throttle(Protocol):
     """What the login endpoint needs; `LoginThrottle` (this process) or `RedisLoginThrottle` (shared)."""
 
     async def reserve(self, username: str, address: str) -> Attempt:
-        """Reserve an attempt before checking the password; raises Throttled when it may not go ahead."""
+        """Reserve an attempt before checking the password; raises Throttled when it may not go ahead.
+        `username` is the directory's name for the employee if it has one, else the name as typed."""
         ...
 
     async def failed(self, attempt: Attempt) -> None:
@@ -100,7 +105,7 @@ class LoginThrottle:
 
     async def reserve(self, username: str, address: str) -> Attempt:
         """Reserve an attempt before checking the password; raises Throttled when it may not go ahead."""
-        user = username.casefold()
+        user = fold(username)
         everywhere = self.settings.max_failures_per_username_everywhere
         limits: dict[tuple[str, Hashable], int | None] = {
             ("pair", (user, address)): self.settings.max_failures_per_username,
@@ -144,7 +149,7 @@ class LoginThrottle:
         """The password was right: drop the reservation and this address's failures for the username, and
         remember the address as known for it. The username's failures elsewhere stay until they expire."""
         self._settle(attempt)
-        pair = (attempt.username.casefold(), attempt.address)
+        pair = (fold(attempt.username), attempt.address)
         window = self._tables["pair"].get(pair)
         if window is not None:
             window.failures.clear()

@@ -31,6 +31,9 @@ class SlowDirectory:
     async def lookup(self, username: str) -> Employee | None:
         return await self._inner.lookup(username)
 
+    async def canonical_name(self, username: str) -> str | None:
+        return await self._inner.canonical_name(username)
+
     async def check(self) -> None:
         await self._inner.check()
 
