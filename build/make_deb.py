@@ -12,6 +12,9 @@ Layout (docs/it.md "Linux package"):
 - /usr/share/icons/hicolor/<size>/apps/rocketchat-launcher.png
 - /etc/xdg/rocketchat-launcher/launcher.toml           commented, a conffile: IT's edits survive upgrades
 
+Every entry is root:root, 0755 for folders, programs and shared objects and 0644 for the rest, whatever
+the build machine's umask and the bundle's own modes were.
+
 Usage: python build/make_deb.py BUNDLE_DIR OUT_DIR [--version V] [--compression xz|gzip|none] [--level N]
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -98,14 +102,32 @@ def control(version: str, arch: str, installed_kib: int) -> str:
     )
 
 
+def package_mode(path: Path, mode: int) -> int:
+    """The mode every desk gets: 0755 for folders, programs and shared objects, 0644 for the rest.
+
+    Not the bundle's own modes: they follow the build machine's umask (under 000 any local user could
+    replace code that every user runs, under 077 no one else could start it)."""
+    name = path.name
+    if stat.S_ISDIR(mode) or mode & 0o111 or name.endswith(".so") or ".so." in name:
+        return 0o755
+    return 0o644
+
+
 def _copy_tree(source: Path, target: Path) -> None:
-    """Hard links where the file system allows them (the bundle is 300 MB), copies elsewhere."""
+    """Hard links where the file system allows them (the bundle is 300 MB), copies elsewhere.
+
+    A file is linked only when it already has its package mode: the link shares the bundle's inode,
+    so changing its mode in the package would change it in the bundle too."""
 
     def link_or_copy(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
+        mode = os.lstat(src).st_mode
+        if stat.S_IMODE(mode) == package_mode(Path(src), mode):
+            try:
+                os.link(src, dst)
+                return
+            except OSError:
+                pass
+        shutil.copy2(src, dst)
 
     shutil.copytree(
         source,
@@ -114,6 +136,16 @@ def _copy_tree(source: Path, target: Path) -> None:
         copy_function=link_or_copy,
         ignore=lambda folder, names: ["launcher.toml"] if Path(folder) == source else [],
     )
+
+
+def _normalise_modes(root: Path) -> None:
+    """Every entry under ``root`` (itself included, the tarball's ``./``) to its package mode; dpkg-deb
+    --root-owner-group makes root the owner. Symbolic links have no mode of their own."""
+    for folder, _folders, files in os.walk(root):
+        for path in (Path(folder), *(Path(folder) / name for name in files)):
+            mode = path.lstat().st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) != package_mode(path, mode):
+                path.chmod(package_mode(path, mode))
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -142,9 +174,7 @@ def stage(bundle: Path, root: Path, version: str, arch: str) -> None:
     _write(debian / "conffiles", f"/{CONFFILE}\n")
     _write(debian / "postinst", POSTINST, 0o755)
     _write(debian / "postrm", POSTRM, 0o755)
-    for path in root.rglob("*"):  # a umask of 077 on the build machine must not reach the desks
-        if path.is_dir():
-            path.chmod(0o755)
+    _normalise_modes(root)  # neither the build machine's umask nor the bundle's modes reach the desks
 
 
 def build(

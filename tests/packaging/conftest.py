@@ -3,9 +3,13 @@ test packages it, so PyInstaller (about a minute on 2 cores) runs once for both.
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +49,30 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     executable = dist / "rocketchat-launcher" / "rocketchat-launcher"
     assert executable.is_file()
     return executable
+
+
+@contextmanager
+def umask(value: int) -> Iterator[None]:
+    """The process's umask set to ``value`` for the block (the files make_deb.py creates follow it)."""
+    previous = os.umask(value)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def bundle_as_built_under(bundle: Path, mask: int, target: Path) -> Path:
+    """A copy of ``bundle`` with the modes a build under umask ``mask`` gives (folders and programs 0777, other
+    files 0666, less the umask): the bundle's modes follow the build machine's umask, and building it again
+    for each umask would take minutes."""
+    shutil.copytree(bundle, target, symlinks=True)
+    for folder, _folders, files in os.walk(target):
+        for path in (Path(folder), *(Path(folder) / name for name in files)):
+            mode = path.lstat().st_mode
+            if not stat.S_ISLNK(mode):
+                full = 0o777 if stat.S_ISDIR(mode) or mode & 0o100 else 0o666
+                path.chmod(full & ~mask)
+    return target
 
 
 @pytest.fixture

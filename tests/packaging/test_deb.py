@@ -1,8 +1,10 @@
 """The Debian package, proven with the real dpkg: build/make_deb.py packages the bundle conftest.frozen_app
-built, `dpkg -i` installs it, the installed /usr/bin/rocketchat-launcher signs in under Xvfb with IT's
-edit of /etc/xdg/rocketchat-launcher/launcher.toml, a newer version installs over it and keeps that edit
-and the employee's stored login, `dpkg -r` leaves nothing in /opt or /usr, and `dpkg -P` removes the /etc
-file but not the employee's profile or keyring entries.
+built (the first time from a copy with the modes a build under umask 000 gives), `dpkg -i` installs it
+with nothing any user can write and everything readable by all, the installed
+/usr/bin/rocketchat-launcher signs in under Xvfb with IT's edit of /etc/xdg/rocketchat-launcher/launcher.toml,
+a newer version installs over it and keeps that edit and the employee's stored login, `dpkg -r` leaves
+nothing in /opt or /usr, and `dpkg -P` removes the /etc file but not the employee's profile or keyring
+entries.
 
 Needs root and dpkg (CI runs as root). While the package is installed the /etc/xdg file exists for the
 whole machine: tests/conftest.py points every other test's XDG_CONFIG_DIRS at an empty folder, and only
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +28,7 @@ from devstack.demo import DemoStack, DemoUser
 from launcher import __version__
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
-from tests.packaging.conftest import BUILD_TIMEOUT, REPO
+from tests.packaging.conftest import BUILD_TIMEOUT, REPO, bundle_as_built_under, umask
 
 sys.path.insert(0, str(REPO / "build"))
 import make_deb
@@ -39,6 +42,7 @@ ICONS = [
     for size in make_deb.bundle_assets.HICOLOR_SIZES
 ]
 CONFFILE = Path("/") / make_deb.CONFFILE
+PROGRAMS = (COMMAND, INSTALL_DIR / PACKAGE, INSTALL_DIR / "_internal/PyQt6/Qt6/libexec/QtWebEngineProcess")
 RUN_TIMEOUT = 120
 EMPLOYEE = DemoUser(
     username="deb-user", password="deb-throwaway-pw", name="Dee Debian", email="dee@example.com"
@@ -108,11 +112,35 @@ def _package_files() -> list[Path]:
     return [Path(line) for line in listed.splitlines() if line.startswith("/")]
 
 
+def _assert_installed_modes() -> None:
+    """What dpkg put on the disk: root's, nothing group- or world-writable, everything readable by every
+    user, folders, programs and shared objects 0755."""
+    paths = [Path(folder) / name for folder, _, names in os.walk(INSTALL_DIR) for name in names]
+    paths += [Path(folder) for folder, _, _ in os.walk(INSTALL_DIR)]
+    paths += [DESKTOP_ENTRY, *ICONS, CONFFILE, CONFFILE.parent, *PROGRAMS]
+    wrong = []
+    for path in paths:
+        status = path.lstat()
+        mode = stat.S_IMODE(status.st_mode)
+        if stat.S_ISLNK(status.st_mode):
+            continue
+        shared_object = path.name.endswith(".so") or ".so." in path.name
+        executable = stat.S_ISDIR(status.st_mode) or path in PROGRAMS or shared_object
+        if (status.st_uid, status.st_gid) != (0, 0) or mode & 0o022 or not mode & 0o004:
+            wrong.append(f"{path} {mode:04o} {status.st_uid}:{status.st_gid}")
+        elif executable and mode != 0o755:
+            wrong.append(f"{path} {mode:04o}, not 0755")
+    assert not wrong, f"{len(wrong)} of {len(paths)} installed entries with wrong modes: {wrong[:20]}"
+
+
 def test_deb_installs_signs_in_upgrades_keeping_it_edit_and_removes_cleanly(
     frozen_app: Path, package_slot: None, stack: DemoStack, profile: Path, tmp_path: Path
 ) -> None:
     bundle = frozen_app.parent
-    first = make_deb.build(bundle, tmp_path / "v1", __version__, compression="none")
+    odd_bundle = bundle_as_built_under(bundle, 0o000, tmp_path / "umask-000-bundle")
+    with umask(0o000):
+        first = make_deb.build(odd_bundle, tmp_path / "v1", __version__, compression="none")
+    shutil.rmtree(odd_bundle)
     assert first.name == f"{PACKAGE}_{__version__}_{make_deb.architecture()}.deb"
 
     installed = _dpkg("-i", str(first))
@@ -120,7 +148,7 @@ def test_deb_installs_signs_in_upgrades_keeping_it_edit_and_removes_cleanly(
     assert _installed_version() == __version__
     for path in (COMMAND, INSTALL_DIR / PACKAGE, DESKTOP_ENTRY, CONFFILE, *ICONS):
         assert path.is_file(), f"{path} is not installed"
-    assert os.access(COMMAND, os.X_OK)
+    _assert_installed_modes()
     conffiles = subprocess.run(
         ["dpkg-query", "-W", "-f=${Conffiles}", PACKAGE], capture_output=True, text=True, check=True
     ).stdout
@@ -154,6 +182,7 @@ def test_deb_installs_signs_in_upgrades_keeping_it_edit_and_removes_cleanly(
     upgraded = _dpkg("-i", str(second))
     assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
     assert _installed_version() == upgrade_version
+    _assert_installed_modes()
     assert CONFFILE.read_text(encoding="utf-8") == it_edit
     assert not list(CONFFILE.parent.glob("*.dpkg-*")), list(CONFFILE.parent.iterdir())
     assert CredentialStore(Paths.under(profile).keyring_namespace).load_login() is not None
