@@ -31,10 +31,11 @@ from .cors import CorsPolicy
 from .directory import AmbiguousEmployee, DirectoryUnavailable, Employee, EmployeeRefused
 from .metrics import CONTENT_TYPE_LATEST, Metrics
 from .origins import cookie_use_allowed
+from .readiness import Readiness
 from .redis_throttle import RedisLoginThrottle
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, RedisSessionStore, Session, SessionError, Sessions, SessionStore
-from .state import StateUnavailable, guard, open_redis
+from .state import StateUnavailable, open_redis
 from .throttle import LoginThrottle, Throttle, Throttled
 from .token_cache import RedisTokenCache
 from .tokens import TokenBroker
@@ -47,7 +48,6 @@ log = logging.getLogger("tokenservice")
 _MAX_USERNAME = 256
 _MAX_PASSWORD = 1024
 _NO_STORE = {"Cache-Control": "no-store"}
-READY_CACHE_SECONDS = 15.0
 
 
 class _Service:
@@ -61,9 +61,7 @@ class _Service:
     ) -> None:
         self.config = config
         self.metrics = Metrics()
-        # Rocket.Chat rate-limits REST routes (about 10 calls a minute per address): /readyz asks it at most
-        # once per READY_CACHE_SECONDS and repeats the last answer in between.
-        self.rc_ready: tuple[float, str] | None = None
+        monotonic = clock
         self.redis = None
         self.sessions: Sessions
         cache = None
@@ -101,6 +99,7 @@ class _Service:
             clock=clock,
             cache=cache,
         )
+        self.readiness = Readiness(config.directory, self.redis, self.rc, clock=monotonic)
         self.cors = CorsPolicy(config.rocketchat_origin or "")
         self.login_page = _login_page(config.rocketchat_origin or "")
 
@@ -405,22 +404,9 @@ async def _healthz(request: Request) -> Response:
 
 async def _readyz(request: Request) -> Response:
     """Readiness: 200 only while the directory and the shared state answer, so a load balancer sends
-    sign-ins elsewhere (or nowhere) instead of to an instance that can only answer 503."""
-    service = _service(request)
-    checks: dict[str, str] = {}
-    try:
-        await service.config.directory.check()
-        checks["directory"] = "ok"
-    except DirectoryUnavailable as exc:
-        checks["directory"] = _sentence(str(exc))
-    if service.redis is not None:
-        try:
-            async with guard(service.redis, "the readiness check"):
-                await service.redis.ping()
-            checks["state"] = "ok"
-        except StateUnavailable as exc:
-            checks["state"] = _sentence(str(exc))
-    checks["rocketchat"] = await _rocketchat_ready(service)
+    sign-ins elsewhere (or nowhere) instead of to an instance that can only answer 503. Each check says
+    only ok or fail; why is in the log (readiness.py)."""
+    checks = await _service(request).readiness.checks()
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"ready": ready, "checks": checks}, status_code=200 if ready else 503, headers=_NO_STORE
@@ -478,19 +464,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         codes.get(exc.status_code, "http_error"),
         message.get(exc.status_code, str(exc.detail)),
     )
-
-
-async def _rocketchat_ready(service: _Service) -> str:
-    now = time.monotonic()
-    if service.rc_ready is not None and now - service.rc_ready[0] < READY_CACHE_SECONDS:
-        return service.rc_ready[1]
-    try:
-        await service.rc.check()
-        answer = "ok"
-    except RocketChatError as exc:
-        answer = _sentence(str(exc))
-    service.rc_ready = (now, answer)
-    return answer
 
 
 async def _metrics(request: Request) -> Response:
