@@ -141,8 +141,6 @@ def autostart_for_this_os() -> AutostartEntry:
 
 
 def _desktop_entry(command: Sequence[str]) -> str:
-    # Desktop Entry Specification, "Exec key": arguments are quoted with double quotes when they need it;
-    # shlex.join's single quotes are not understood there, so quote by hand.
     exec_line = " ".join(_quote_exec_argument(arg) for arg in command)
     return (
         "[Desktop Entry]\n"
@@ -157,13 +155,25 @@ def _desktop_entry(command: Sequence[str]) -> str:
     )
 
 
+_RESERVED = frozenset(" \t\n\r\"'\\><~|&;$*?#()`")
+_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _quote_exec_argument(argument: str) -> str:
-    reserved = set(" \t\n\"'\\><~|&;$*?#()`")
-    if argument and not (set(argument) & reserved):
-        return argument
-    escaped = argument.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
-    # In a .desktop file a literal backslash must itself be escaped once more (string-value escaping).
-    return '"' + escaped.replace("\\", "\\\\") + '"'
+    """One argument of an ``Exec=`` value, as the Desktop Entry Specification ("The Exec key") reads it.
+
+    Three layers, innermost first: an argument with a reserved character is put in double quotes, with
+    the double quote, backtick, ``$`` and backslash escaped by a backslash (shlex's single quotes are not understood
+    there); a literal ``%`` is written ``%%`` (else ``%u`` in a folder name would become the link);
+    then the string escapes of every value: ``\\`` doubled, newline, tab and carriage return as
+    ``\\n``, ``\\t``, ``\\r``."""
+    if argument and not (set(argument) & _RESERVED):
+        quoted = argument
+    else:
+        escaped = "".join("\\" + char if char in '"`$\\' else char for char in argument)
+        quoted = f'"{escaped}"'
+    quoted = quoted.replace("%", "%%")
+    return "".join(_STRING_ESCAPES.get(char, char) for char in quoted)
 
 
 class _WinregRunKey:

@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 from launcher.system.autostart import LinuxAutostart, MacAutostart, WindowsAutostart
+from tests.packaging.desktop_entry_launch import (
+    AWKWARD_FOLDERS,
+    PROGRAM_FOLDER,
+    launched_arguments,
+    needs_gio,
+    recorder,
+)
 
 
 def _validate_desktop_file(path: Path) -> None:
@@ -118,3 +125,21 @@ def test_macos_autostart_with_mocked_home_writes_a_loadable_launch_agent(tmp_pat
     assert agent["RunAtLoad"] is True
     assert entry.disable() is True
     assert not entry.is_enabled()
+
+
+@needs_gio
+@pytest.mark.parametrize("folder", AWKWARD_FOLDERS)
+def test_linux_autostart_entry_starts_the_program_from_a_path_with_percent_quotes_and_spaces(
+    tmp_path: Path, folder: str
+) -> None:
+    """Issue 31, L7: a `%` in the path (Exec= needs `%%`) and the quoting rules, proven by starting it."""
+    program = recorder(tmp_path / PROGRAM_FOLDER)
+    entry = LinuxAutostart(config_home=tmp_path / "config")
+    entry.enable([str(program), "--profile", str(tmp_path / folder / "profile 50%"), "--start-minimized"])
+
+    _validate_desktop_file(entry.path)
+    assert launched_arguments(entry.path, tmp_path / "argv.json") == [
+        "--profile",
+        str(tmp_path / folder / "profile 50%"),
+        "--start-minimized",
+    ]

@@ -19,6 +19,13 @@ from launcher.system.url_handler import (
     handler_command,
     registry_values,
 )
+from tests.packaging.desktop_entry_launch import (
+    AWKWARD_FOLDERS,
+    PROGRAM_FOLDER,
+    launched_arguments,
+    needs_gio,
+    recorder,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -136,4 +143,25 @@ def test_the_handler_command_is_this_launcher_with_this_profile(tmp_path: Path) 
         "--config",
         str((tmp_path / "c.toml").resolve()),
         "open",
+    ]
+
+
+@needs_gio
+@pytest.mark.parametrize("folder", AWKWARD_FOLDERS)
+def test_the_link_entry_passes_the_link_from_a_path_with_percent_quotes_and_spaces(
+    tmp_path: Path, folder: str
+) -> None:
+    """Issue 31, L7: `%` in the path becomes `%%`, the link still arrives through `%u`."""
+    program = recorder(tmp_path / PROGRAM_FOLDER)
+    handler = LinuxUrlHandler(tmp_path / "data", tmp_path / "config")
+    handler.enable([str(program), "--profile", str(tmp_path / folder / "profile"), "open"])
+
+    valid = subprocess.run(["desktop-file-validate", str(handler.path)], capture_output=True, text=True)
+    assert valid.returncode == 0 and not valid.stdout.strip(), valid.stdout + valid.stderr
+    link = "rocketchat-launcher://room/general"
+    assert launched_arguments(handler.path, tmp_path / "argv.json", link) == [
+        "--profile",
+        str(tmp_path / folder / "profile"),
+        "open",
+        link,
     ]
