@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from launcher.origins import origin_of
+
 __all__ = [
     "Checker",
     "Invalid",
@@ -191,5 +193,9 @@ def check_origins(value: Any, base_dir: Path | None) -> list[str]:
             raise Invalid(f"https:// addresses (not {item!r})")
         if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
             raise Invalid(f"origins only, without a path (not {item!r})")
-        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        try:
+            # As pages report theirs: no default port, a non-ASCII host in punycode, lower-case.
+            origins.append(origin_of(item))
+        except ValueError:
+            raise Invalid(f"https:// addresses with a valid host name and port (not {item!r})") from None
     return origins

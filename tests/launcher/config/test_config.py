@@ -284,3 +284,39 @@ def test_config_command_lists_what_is_set_then_says_what_is_missing(run_cli, pro
     assert result.returncode == 1
     assert "rocketchat.url                        = (not set)    # built-in default" in result.stdout
     assert result.stderr.startswith("No Rocket.Chat address is configured: set rocketchat.url")
+
+
+def test_call_origins_are_read_as_pages_report_them(profile: Paths):
+    """Issue 31 (info): typed with the default port, in capitals or with a non-ASCII host, a call origin
+    never matched, since a page's origin has no default port and an ASCII (punycode) host."""
+    from qtpy.QtCore import QUrl
+
+    from launcher.origins import origin_of
+
+    typed = [
+        "https://Meet.Example.com:443",
+        "https://bücher.example/",
+        "https://münchen.de:443",
+        "http://localhost:80",
+        "https://meet.example.com:8443",
+    ]
+    write(profile.user_config_file, f"[video_conference]\norigins = {typed!r}\n".replace("'", '"'))
+    settings = load(profile, cli={"rocketchat.url": RC, "mode": "rocketchat"})
+
+    assert settings.video_conference_origins == [
+        "https://meet.example.com",
+        "https://xn--bcher-kva.example",
+        "https://xn--mnchen-3ya.de",
+        "http://localhost",
+        "https://meet.example.com:8443",
+    ]
+    # What the window compares them with (pop-ups and permissions): origin_of the page's address as Qt
+    # gives it, which shows some hosts (.de among them) in Unicode and others in punycode.
+    for page in (
+        "https://meet.example.com/room",
+        "https://xn--bcher-kva.example/room",
+        "https://münchen.de/room",
+        "https://meet.example.com:8443/r",
+    ):
+        shown = QUrl(page).toString()
+        assert origin_of(shown) in settings.video_conference_origins, shown
