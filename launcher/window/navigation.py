@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import webbrowser
+from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -90,3 +92,27 @@ def redact(url: str | None) -> str | None:
         return url
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else url
+
+
+class LaunchBudget:
+    """How many pop-ups and system-browser launches one page may still make: `BURST` at once, and one
+    more every `REFILL_S` seconds (a token bucket). Each needs a click of its own besides; the budget
+    stops one click (or a page that found a way around that) from opening a flood. It belongs to the
+    page object, not its current load: a page that reloads itself gains nothing."""
+
+    BURST = 3
+    REFILL_S = 10.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tokens = float(self.BURST)
+        self._at = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(float(self.BURST), self._tokens + (now - self._at) / self.REFILL_S)
+        self._at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True

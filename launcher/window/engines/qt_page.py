@@ -86,6 +86,8 @@ class GuardedPage(_PywebviewPage):
         self._pending: Any = None  # where to go once the window shows the empty page (a QUrl)
         if hooks is None:
             return  # the web inspector's page (or a second page): plain pywebview behaviour
+        self._new_windows = _workday.new_windows(profile if profile is not None else self.profile())
+        self.newWindowRequested.connect(lambda request: self._new_windows.handle(self, request))
         if profile is not None:
             private_dir(hooks.cache_dir)
             profile.setCachePath(str(hooks.cache_dir))
@@ -144,7 +146,10 @@ class GuardedPage(_PywebviewPage):
             self._move_channel(world)
             return True
         if kind == "external":
-            hooks.on_external(target)
+            if self._new_windows.budget.take():  # pop-ups and browser launches share one budget
+                hooks.on_external(target)
+            else:
+                _log.warning("refused a link to the browser: this page opened too many at once")
         else:
             _log.info("blocked a navigation to a %s URL", url.scheme() or "scheme-less")
         return False
@@ -180,14 +185,14 @@ class GuardedPage(_PywebviewPage):
             return super().chooseFiles(mode, old_files, accepted_mime_types)
         return _workday.choose_files(mode, list(old_files))
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage:
-        """Pop-ups (target=_blank, window.open): Rocket.Chat's own and configured video calls open in an
-        in-app window, everything else in the system browser (workday/qt_popups.py)."""
+    def createWindow(self, window_type: Any) -> QWebEnginePage | None:
+        """Pop-ups (target=_blank, window.open): None here, so Qt hands the request, with whether a
+        person's gesture started it, to newWindowRequested (workday/qt_popups.NewWindows): Rocket.Chat's
+        own and configured video calls open in an in-app window, other sites in the system browser,
+        and nothing opens without a gesture."""
         if self._hooks is None:
             return super().createWindow(window_type)
-        popup = _workday.create_popup(self.profile())
-        self._popups = [p for p in getattr(self, "_popups", []) if not p.done] + [popup]
-        return popup
+        return None
 
     def _load_finished(self, ok: bool) -> None:
         pending = self._pending

@@ -6,6 +6,13 @@ official desktop app's users get when such a pop-up leaves it).
 A pop-up page never gets the launcher's bridge (no web channel is attached to it). It may navigate only
 within its own origin; any other link goes to the system browser. Closing it, or the page calling
 window.close(), closes that window only.
+
+Every `window.open`/target=_blank comes to `NewWindows` (the pages' createWindow answers None, so Qt
+hands over its QWebEngineNewWindowRequest, which says whether a person's gesture started it): without
+one nothing opens, in the app or in the browser. A page gets a few at once and one more every ten seconds
+(`navigation.LaunchBudget`). A call window opens as a page of its own with no opener (its script cannot
+reach the main window), and only when no frame of another site in the opening page was ever clicked:
+Qt does not say which frame asked, and only a clicked frame can open a window with a gesture.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from qtpy.QtWidgets import QMainWindow
 from launcher.origins import origin_of
 from launcher.window import navigation
 from launcher.window.workday.options import WorkdayOptions
+from launcher.window.workday.qt_frames import foreign_frames_a_person_used
 
-__all__ = ["POPUP_NAME", "PopupPage", "where_popup_goes"]
+__all__ = ["POPUP_NAME", "NewWindows", "PopupPage", "where_popup_goes"]
 
 _log = logging.getLogger(__name__)
 POPUP_NAME = "launcher-popup"
@@ -43,6 +51,47 @@ def where_popup_goes(url: str, options: WorkdayOptions) -> str:
     if options.calls_in_app and origin in options.call_origins:
         return "app"
     return "browser"
+
+
+class NewWindows:
+    """Answers one page's new-window requests (connect `handle` to its newWindowRequested)."""
+
+    def __init__(self, options: WorkdayOptions, make_popup: Callable[[], PopupPage]) -> None:
+        self._options = options
+        self._make = make_popup
+        self.budget = navigation.LaunchBudget()  # shared with the page's own browser hand-offs
+        self._pages: list[PopupPage] = []  # kept alive while they hold something
+
+    def handle(self, opener: Any, request: Any) -> None:
+        """Open, hand to the browser, or refuse (leaving the request unanswered: Qt drops the window)."""
+        url = request.requestedUrl().toString()
+        if not request.isUserInitiated():
+            _log.info("refused a pop-up that a page opened without a click")
+            return
+        where = where_popup_goes(url, self._options)
+        if where == "blocked":
+            _log.info("blocked a pop-up to a non-web URL")
+            return
+        if not self.budget.take():
+            _log.warning("refused a pop-up: this page opened too many at once")
+            return
+        if where == "browser":
+            self._options.open_external(url)
+            return
+        if origin_of(url) == self._options.rc_origin:
+            request.openIn(self._keep(self._make()))  # Rocket.Chat's own (its OAuth windows need the opener)
+            return
+        allowed = {self._options.rc_origin, *self._options.call_origins}
+        used = foreign_frames_a_person_used(opener, allowed)
+        if used:
+            _log.warning("a call link from another site's frame (%s) goes to the browser", ", ".join(used))
+            self._options.open_external(url)
+            return
+        self._keep(self._make()).setUrl(QtCore.QUrl(url))  # a page of its own: no opener
+
+    def _keep(self, page: PopupPage) -> PopupPage:
+        self._pages = [p for p in self._pages if not p.done] + [page]
+        return page
 
 
 class PopupPage(QWebEnginePage):
@@ -65,6 +114,8 @@ class PopupPage(QWebEnginePage):
         self.done = False  # it handed its URL away and holds nothing
         self.in_modal_request = False  # a modal answer (the screen picker) runs inside one of its slots
         self.close_after_request = False
+        self.new_windows = NewWindows(options, self._child)
+        self.newWindowRequested.connect(lambda request: self.new_windows.handle(self, request))
 
     def close_window(self) -> None:
         """Close its window (after a modal request it was asked to close during)."""
@@ -97,17 +148,21 @@ class PopupPage(QWebEnginePage):
         self.deleteLater()
         return False
 
-    def createWindow(self, window_type: Any) -> QWebEnginePage:
-        """A pop-up's own pop-up follows the same rules."""
-        page = PopupPage(self.profile(), self._options, self._on_open, self._on_external)
-        self._children = [p for p in getattr(self, "_children", []) if not p.done] + [page]
-        return page
+    def createWindow(self, window_type: Any) -> QWebEnginePage | None:
+        """None: Qt then asks `new_windows` with the request's gesture flag (a pop-up's own pop-up
+        follows the same rules)."""
+        return None
+
+    def _child(self) -> PopupPage:
+        return PopupPage(self.profile(), self._options, self._on_open, self._on_external)
 
     def _hand_away(self, target: str) -> None:
-        if navigation.classify(target, self._options.rc_origin) in ("external", "rocketchat"):
+        if navigation.classify(target, self._options.rc_origin) not in ("external", "rocketchat"):
+            _log.info("blocked a pop-up to a non-web URL")
+        elif self.new_windows.budget.take():
             self._on_external(target)
         else:
-            _log.info("blocked a pop-up to a non-web URL")
+            _log.warning("refused a link from a pop-up: it opened too many at once")
 
 
 class PopupWindow(QMainWindow):

@@ -20,7 +20,7 @@ from launcher.window.workday.qt_context_menu import ContextMenu, entries
 from launcher.window.workday.qt_downloads import Downloads
 from launcher.window.workday.qt_file_picker import FilePicker
 from launcher.window.workday.qt_permissions import Permissions
-from launcher.window.workday.qt_popups import PopupPage, PopupWindow
+from launcher.window.workday.qt_popups import NewWindows, PopupPage, PopupWindow
 
 __all__ = ["QtWorkday"]
 
@@ -80,6 +80,10 @@ class QtWorkday:
 
     def create_popup(self, profile: Any) -> PopupPage:
         return PopupPage(profile, self.options, self._show_popup, self.options.open_external)
+
+    def new_windows(self, profile: Any) -> NewWindows:
+        """The window's page's answer to window.open/target=_blank (qt_popups.NewWindows)."""
+        return NewWindows(self.options, lambda: self.create_popup(profile))
 
     def _show_popup(self, page: PopupPage) -> None:
         self._permissions_for(page)  # a call window asks for the microphone too
