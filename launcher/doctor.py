@@ -215,6 +215,17 @@ def _check_iframe(settings: Settings, rocketchat: RocketChatClient) -> Check:
         )
     enabled = values.get(_RECEIVE_ENABLE) is True
     allowed = values.get(_RECEIVE_ORIGIN, "*")
+    if allowed is None:
+        allowed = "*"  # Rocket.Chat's default
+    if enabled and allowed == "*":
+        return Check(
+            name,
+            "warn",
+            "\"Receive Origins\" is *, so any site, even another site's frame inside Rocket.Chat's page, can "
+            "post the login-with-token command and sign this window in as another user",
+            f'in Rocket.Chat, {_ADMIN_PLACE}, set "Receive Origins" to {origin} (Rocket.Chat\'s own address; '
+            "the launcher sends the command from there).",
+        )
     if enabled and receive_origin_admits(allowed, origin):
         return Check(name, "ok", f'enabled, and "Receive Origins" ({allowed!s}) admits {origin}')
     forced = settings.login_strategy == "iframe-command"
@@ -227,13 +238,15 @@ def _check_iframe(settings: Settings, rocketchat: RocketChatClient) -> Check:
     if not enabled:
         problem = '"Enable Receive" is off in Rocket.Chat'
         fix = f'in Rocket.Chat, {_ADMIN_PLACE}, turn on "Enable Receive"'
-        if not receive_origin_admits(allowed, origin):
+        if allowed == "*":
+            fix += f' and set "Receive Origins" to {origin} instead of *'
+        elif not receive_origin_admits(allowed, origin):
             fix += f' and add {origin} to "Receive Origins" (comma-separated, no spaces)'
     else:
         problem = f'"Receive Origins" ({allowed!s}) does not admit {origin}'
         fix = (
-            f'in Rocket.Chat, {_ADMIN_PLACE}, set "Receive Origins" to * or add {origin} '
-            "(comma-separated, no spaces, no trailing slash)"
+            f'in Rocket.Chat, {_ADMIN_PLACE}, set "Receive Origins" to {origin} (Rocket.Chat\'s own address; '
+            "to keep other senders, add it to the list: comma-separated, no spaces, no trailing slash)"
         )
     return Check(name, "fail" if forced else "warn", problem, f"{fix}; {consequence}")
 

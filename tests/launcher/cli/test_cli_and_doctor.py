@@ -115,6 +115,7 @@ def test_config_and_doctor_do_not_load_qt(profile: Paths):
 
 
 def test_doctor_all_good(rc, org, run_cli, profile: Paths, ledger):
+    rc.set_setting("Iframe_Integration_receive_origin", rc.origin)  # the documented value: its own origin
     configure(profile, **{"rocketchat.url": rc.url, "organization.url": org.url})
     signed_in = run_cli("sign-in", "--username", "bob", "--password-stdin", input=EMPLOYEES["bob"] + "\n")
     assert signed_in.returncode == 0, signed_in.stderr
@@ -128,7 +129,10 @@ def test_doctor_all_good(rc, org, run_cli, profile: Paths, ledger):
     assert lines[0].startswith("[ok  ] Configuration: valid (Rocket.Chat ")
     assert f"[ok  ] Organization sign-in service: answers at {org.url}/healthz (HTTP 200)" in lines
     assert any(line.startswith("[ok  ] Rocket.Chat: version ") for line in lines)
-    assert f'[ok  ] Iframe login command: enabled, and "Receive Origins" (*) admits {rc.origin}' in lines
+    assert (
+        f'[ok  ] Iframe login command: enabled, and "Receive Origins" ({rc.origin}) admits {rc.origin}'
+        in lines
+    )
     assert "[ok  ] Keyring: keyring.backends.SecretService.Keyring is usable" in lines
     assert "[ok  ] Stored sign-in: username bob and password are stored" in lines
     assert "[ok  ] Test sign-in: signed in as bob (the cached Rocket.Chat token is accepted)" in lines
@@ -186,9 +190,9 @@ def test_doctor_iframe_receive_disabled_is_a_warning_with_the_admin_setting(rc, 
     assert check.status == "warn"
     assert check.detail == '"Enable Receive" is off in Rocket.Chat'
     assert check.fix == (
-        'in Rocket.Chat, Administration > Settings > General > Iframe Integration, turn on "Enable Receive"; '
-        "until then the launcher signs in with the resume-token link instead (it works, but the token passes "
-        "through the page address)."
+        'in Rocket.Chat, Administration > Settings > General > Iframe Integration, turn on "Enable Receive" '
+        f'and set "Receive Origins" to {rc.origin} instead of *; until then the launcher signs in with the '
+        "resume-token link instead (it works, but the token passes through the page address)."
     )
     assert exit_code([c for c in checks if c.name != "Stored sign-in"]) == 0
 
@@ -202,7 +206,7 @@ def test_doctor_origin_list_with_a_space_does_not_admit(rc, profile: Paths):
     assert (
         check.detail == f'"Receive Origins" (https://a.example.com, {rc.origin}) does not admit {rc.origin}'
     )
-    assert f'set "Receive Origins" to * or add {rc.origin} (comma-separated, no spaces' in check.fix
+    assert f'set "Receive Origins" to {rc.origin} (Rocket.Chat\'s own address; to keep' in check.fix
     assert "[WARN] Iframe login command:" in format_text([check])
 
 
@@ -241,3 +245,32 @@ def test_the_window_path_exits_even_when_a_foreign_thread_is_stuck(tmp_path):
 
     assert completed.returncode == 3, completed.stderr
     assert "window closed" in log_file.read_text(encoding="utf-8")
+
+
+def test_doctor_warns_that_receive_origins_star_lets_any_frame_sign_the_window_in(
+    rc, run_cli, profile: Paths
+):
+    """Issue 31, M6: with "*" a foreign frame's login-with-token post signs the window in as another user;
+    before, doctor said [ok]."""
+    rc.set_setting("Iframe_Integration_receive_origin", "*")
+
+    check, checks = _iframe_check(rc, profile)
+
+    assert check.status == "warn"
+    assert check.detail == (
+        "\"Receive Origins\" is *, so any site, even another site's frame inside Rocket.Chat's page, can post "
+        "the login-with-token command and sign this window in as another user"
+    )
+    assert check.fix == (
+        'in Rocket.Chat, Administration > Settings > General > Iframe Integration, set "Receive Origins" to '
+        f"{rc.origin} (Rocket.Chat's own address; the launcher sends the command from there)."
+    )
+    assert exit_code([c for c in checks if c.name != "Stored sign-in"]) == 0  # a warning, not a failure
+    text = run_cli("doctor")
+    assert '[WARN] Iframe login command: "Receive Origins" is *, so any site' in text.stdout
+
+
+def test_doctor_warns_about_star_even_with_the_iframe_command_forced(rc, profile: Paths):
+    rc.set_setting("Iframe_Integration_receive_origin", "*")
+    check, _ = _iframe_check(rc, profile, login_strategy="iframe-command")
+    assert check.status == "warn" and check.detail.startswith('"Receive Origins" is *')
