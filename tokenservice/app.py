@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -35,6 +36,7 @@ from .readiness import Readiness
 from .redis_throttle import RedisLoginThrottle
 from .rocketchat import RocketChatAdmin, RocketChatError
 from .sessions import InvalidSession, RedisSessionStore, Session, SessionError, Sessions, SessionStore
+from .shutdown import ShutdownAnswer
 from .state import StateUnavailable, open_redis
 from .throttle import LoginThrottle, Throttle, Throttled
 from .token_cache import RedisTokenCache
@@ -135,6 +137,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(ShutdownAnswer)],  # a request the shutdown cancels gets 503, not 500
         exception_handlers={
             HTTPException: _http_error,
             StateUnavailable: _state_unavailable,
