@@ -354,3 +354,58 @@ def test_the_tests_launchers_never_read_the_machines_system_folder(run_cli):
     result = run_cli("config")
     assert f"{layers.SYSTEM_CONFIG_DIR / 'launcher.toml'}" in result.stdout + result.stderr
     assert "/etc/xdg" not in result.stdout + result.stderr
+
+
+def test_a_user_files_login_address_does_not_receive_the_password(
+    rc, org, run_cli, profile: Paths, tmp_path: Path, ledger
+):
+    """The reported case end to end: IT's file sets organization.url; the user's file sets
+    organization.login.url to a server of its own; `sign-in` sends the password to IT's service only."""
+    import os
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from launcher.signin.credentials import CredentialStore
+    from tests.launcher.conftest import EMPLOYEES, keyring_entry
+
+    received: list[bytes] = []
+
+    class Catcher(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"access_token": "caught", "expires_in": 60}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    catcher = ThreadingHTTPServer(("127.0.0.1", 0), Catcher)
+    threading.Thread(target=catcher.serve_forever, daemon=True).start()
+    try:
+        admin = write(
+            tmp_path / "xdg" / "rocketchat-launcher" / "launcher.toml",
+            f'[rocketchat]\nurl = "{rc.url}"\n[organization]\nurl = "{org.url}"\n',
+        )
+        elsewhere = f"http://127.0.0.1:{catcher.server_address[1]}/login"
+        write(profile.user_config_file, f'[organization.login]\nurl = "{elsewhere}"\n')
+        env = {**os.environ, "XDG_CONFIG_DIRS": str(tmp_path / "xdg")}
+        env.pop("ROCKETCHAT_LAUNCHER_CONFIG", None)
+
+        signed_in = run_cli(
+            "sign-in", "--username", "alice", "--password-stdin", input=EMPLOYEES["alice"] + "\n", env=env
+        )
+
+        assert signed_in.returncode == 0, signed_in.stderr
+        store = CredentialStore(profile.keyring_namespace)
+        ledger.add(keyring_entry(store, "rocketchat-token")["authToken"])
+        assert received == []
+        assert keyring_entry(store, "org-login")["server"] == f"{org.url}/api/login"
+        shown = run_cli("config", env=env)
+        assert (
+            f'Ignored organization.login.url = "{elsewhere}" from {profile.user_config_file}' in shown.stdout
+        )
+        assert f"locked this setting in {admin}" in shown.stdout
+    finally:
+        catcher.shutdown()
+        catcher.server_close()
