@@ -177,7 +177,9 @@ class PageHandOff:
             if not (current and navigation.is_rocketchat(current, shell.rc_origin)) or shell.load_failed():
                 shell.load(shell.rc_url)
         else:
-            shell.load(f"{shell.rc_url}/home?resumeToken={quote(token.auth_token, safe='')}")
+            link = f"{shell.rc_url}/home?resumeToken={quote(token.auth_token, safe='')}"
+            shell.token_loads.allow(link)  # this one URL passes the window's guard, once; no other token URL
+            shell.load(link)
         wait = strategy.COMMAND_WAIT_S if command else strategy.RESUME_WAIT_S
         self._attempts += 1
         tick = injection.login_tick(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import webbrowser
 from collections.abc import Callable
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from launcher import redaction
 from launcher.origins import origin_of
@@ -75,6 +76,54 @@ def carries_secret(url: str) -> bool:
     never leaves the window, not even for the system browser."""
     parts = urlsplit(url)
     return bool(_TOKEN_PARAMETER.search(f"?{parts.query}#{parts.fragment}")) or redaction.holds_secret(url)
+
+
+def refuses_token_link(url: str, rc_origin: str, allowance: TokenLoadAllowance | None) -> bool:
+    """True for a navigation the window must not make: a Rocket.Chat URL with a sign-in token in it
+    (`/home?resumeToken=<someone's token>` signs the window in as whoever owns that token: session
+    fixation) that is not the one load the launcher itself announced (`allowance.peek`). The same rule
+    `rocketchat-launcher open` applies to links (launcher/links.py)."""
+    if not is_rocketchat(url, rc_origin) or not carries_secret(url):
+        return False
+    return allowance is None or not allowance.peek(url)
+
+
+class TokenLoadAllowance:
+    """The one Rocket.Chat URL with a token that the launcher is about to load itself (the hand-off's
+    resume-token link). The shell announces it right before loading (`allow`); the engine's guard lets
+    that exact URL through once and forgets it when the navigation is accepted (`consume`). Whatever
+    the navigation's type says (typed, link, script), no other token URL passes: page script cannot
+    make the launcher announce one. Used from the shell's threads and the UI thread, hence the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._url: tuple[str, str, str, tuple[tuple[str, str], ...], str] | None = None
+
+    def allow(self, url: str) -> None:
+        with self._lock:
+            self._url = _comparable(url)
+
+    def peek(self, url: str) -> bool:
+        with self._lock:
+            return self._url is not None and self._url == _comparable(url)
+
+    def consume(self, url: str) -> bool:
+        with self._lock:
+            if self._url is None or self._url != _comparable(url):
+                return False
+            self._url = None
+            return True
+
+
+def _comparable(url: str) -> tuple[str, str, str, tuple[tuple[str, str], ...], str]:
+    """The URL as engines may spell it back (percent-encoding, a default port, case of the host)."""
+    parts = urlsplit(url)
+    try:
+        origin = origin_of(url)
+    except ValueError:
+        origin = ""
+    query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return (origin, parts.scheme.lower(), parts.path or "/", query, parts.fragment)
 
 
 def open_external(url: str) -> bool:

@@ -81,6 +81,7 @@ class Shell:
         self.exit_code: int | None = None
         self.exit_reason: str | None = None
         self.external_opened: list[str] = []
+        self.token_loads = navigation.TokenLoadAllowance()  # the one token link the window may load
         self.login_path: str | None = None  # a LoginPath once Rocket.Chat is signed in
         self.remember = bool(settings.remember_me_default)
         self.token: Any = None  # the Rocket.Chat token of this session, in memory only
@@ -360,6 +361,7 @@ class Shell:
             workday=workday_options(
                 self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
             ),
+            token_loads=self.token_loads,
         )
 
     def _on_initialized(self, renderer: str) -> bool:

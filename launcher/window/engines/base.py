@@ -12,12 +12,13 @@ from __future__ import annotations
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launcher.desktop.place import WindowState
 from launcher.origins import origin_of
+from launcher.window.navigation import TokenLoadAllowance
 from launcher.window.workday.options import WorkdayOptions
 
 __all__ = ["Engine", "PageHooks", "replace_bridge_dispatcher"]
@@ -53,6 +54,9 @@ class PageHooks:
     proxy: str | None
     #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
     workday: WorkdayOptions
+    #: The one Rocket.Chat URL with a sign-in token the launcher itself is about to load (the hand-off);
+    #: every other such URL is refused (navigation.refuses_token_link).
+    token_loads: TokenLoadAllowance = field(default_factory=TokenLoadAllowance)
 
 
 class Engine(ABC):

@@ -71,6 +71,14 @@ class GenericEngine(Engine):
         if hooks is None or not url:
             return
         kind = navigation.classify(url, hooks.rc_origin)
+        if navigation.refuses_token_link(url, hooks.rc_origin, hooks.token_loads):
+            # No hook before the load here: the page has seen the token already; leave it at once (the
+            # signed-in watch then finds the page on another account and signs the employee in again).
+            _log.warning("a Rocket.Chat address with a sign-in token in it loaded (not the launcher's own)")
+            hooks.back_to_rocketchat()
+            return
+        if kind == "rocketchat":
+            hooks.token_loads.consume(url)
         if kind in ("external", "blocked"):
             if kind == "external":
                 hooks.on_external(url)

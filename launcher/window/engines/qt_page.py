@@ -123,9 +123,17 @@ class GuardedPage(_PywebviewPage):
 
     def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
         hooks = self._hooks
-        if hooks is None or not is_main_frame:
-            return True  # sub-frames (Rocket.Chat's embeds) stay Rocket.Chat's business
+        if hooks is None:
+            return True
         target = url.toString()
+        if navigation.refuses_token_link(
+            target, hooks.rc_origin, hooks.token_loads if is_main_frame else None
+        ):
+            # someone's token in Rocket.Chat's address would sign the window in as them (session fixation)
+            _log.warning("refused a Rocket.Chat address with a sign-in token in it (not the launcher's own)")
+            return False
+        if not is_main_frame:
+            return True  # sub-frames (Rocket.Chat's embeds) stay Rocket.Chat's business
         if target == _BLANK and self._pending is not None:
             return True  # the launcher's own step between Rocket.Chat's page and a local one
         kind = navigation.classify(target, hooks.rc_origin)
@@ -144,6 +152,7 @@ class GuardedPage(_PywebviewPage):
                 return False
             self._pending = None
             self._move_channel(world)
+            hooks.token_loads.consume(target)  # the hand-off's link passes once (if it is the one)
             return True
         if kind == "external":
             if self._new_windows.budget.take():  # pop-ups and browser launches share one budget

@@ -41,7 +41,8 @@ def where_popup_goes(url: str, options: WorkdayOptions) -> str:
     """ "app" (an in-app window), "browser", or "blocked" (a scheme with no business leaving the app)."""
     kind = navigation.classify(url, options.rc_origin)
     if kind == "rocketchat":
-        return "app"
+        # someone's sign-in token in the address would sign the shared profile in as them
+        return "blocked" if navigation.carries_secret(url) else "app"
     if kind != "external":
         return "blocked"
     try:
@@ -67,6 +68,9 @@ class NewWindows:
         url = request.requestedUrl().toString()
         if not request.isUserInitiated():
             _log.info("refused a pop-up that a page opened without a click")
+            return
+        if navigation.refuses_token_link(url, self._options.rc_origin, None):
+            _log.warning("refused a Rocket.Chat address with a sign-in token in it for a pop-up")
             return
         where = where_popup_goes(url, self._options)
         if where == "blocked":
@@ -123,9 +127,15 @@ class PopupPage(QWebEnginePage):
             self.window.close()
 
     def acceptNavigationRequest(self, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
+        target = url.toString()
+        if navigation.refuses_token_link(target, self._options.rc_origin, None):
+            _log.warning("refused a Rocket.Chat address with a sign-in token in it in a pop-up")
+            if is_main_frame and self.origin is None:
+                self.done = True
+                self.deleteLater()
+            return False
         if not is_main_frame:
             return True
-        target = url.toString()
         if self.origin is not None:
             if target == "about:blank":
                 return True

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
+from rcsandbox import SandboxUser
+from tests.support.launcher_runs import ALICE, Launcher, LiveRun, OtherOrigin
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
@@ -230,4 +231,99 @@ def test_one_click_opens_a_capped_number_of_windows(make_launcher, servers):
         time.sleep(0.2)
     opened = [u for u in launcher.opened_in_browser() if "/burst-" in u]
     assert 1 <= len(opened) <= 3, opened
+    assert live.finish().returncode == 0
+
+
+# ------------------------------------------------------------------------- session fixation (M1)
+
+BOB = SandboxUser(username="bob", password="bob-throwaway-pw", name="Bob Other", email="bob@example.com")
+_REFUSED = "refused a Rocket.Chat address with a sign-in token in it"
+
+
+def _with_bob(make_launcher) -> tuple[Launcher, str]:
+    """A launcher whose Rocket.Chat also knows Bob; a token of Bob's, as an attacker would hold it."""
+    launcher = make_launcher()
+    launcher.stack.sandbox.add_user(BOB)
+    _, token = launcher.stack.sandbox.login_token(BOB.username)
+    return launcher, token
+
+
+def _token_link(launcher: Launcher, token: str) -> str:
+    return f"{launcher.stack.rocketchat_url}/home?resumeToken={token}"
+
+
+def _refused_or_switched(launcher: Launcher, live: LiveRun, timeout: float = 30.0) -> None:
+    """Wait until the launcher logged a refusal, or Bob's token signed a page in."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _bob_logins(launcher) or _REFUSED in launcher.paths.log_file.read_text(encoding="utf-8"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("neither refused nor followed within the deadline")
+
+
+def _bob_logins(launcher: Launcher) -> list[dict[str, Any]]:
+    return [e for e in launcher.stack.sandbox.events(kind="login") if e.get("username") == BOB.username]
+
+
+def _assert_still_alice(launcher: Launcher, live: LiveRun) -> None:
+    assert _bob_logins(launcher) == []  # Bob's token never signed a page in
+    facts = live.command("facts")
+    assert facts["page"]["meteorUserId"] == launcher.stack.sandbox.user_id(ALICE.username)
+    assert facts["state"] == "signed-in"
+
+
+def test_a_foreign_frame_cannot_sign_the_window_in_as_someone_else_without_a_click(make_launcher, servers):
+    launcher, token = _with_bob(make_launcher)
+    attacker = servers(
+        "attacker",
+        f"<html><body><script>top.location = {json.dumps(_token_link(launcher, token))};</script></body></html>".encode(),
+    )
+    live = _signed_in(launcher)
+
+    _embed(live, attacker.url + "/widget")
+    _refused_or_switched(launcher, live)
+
+    _assert_still_alice(launcher, live)
+    assert live.finish().returncode == 0
+
+
+@pytest.mark.parametrize("target", ["_self", "_blank"])
+def test_a_clicked_resume_token_link_is_refused_in_the_main_window_and_in_a_pop_up(make_launcher, target):
+    launcher, token = _with_bob(make_launcher)
+    live = _signed_in(launcher)
+
+    _js(
+        live,
+        f"var a = document.createElement('a'); a.id = 'fixation'; a.href = {_token_link(launcher, token)!r};"
+        f" a.target = {target!r}; a.textContent = 'your invoice'; document.getElementById('workday').prepend(a); true",
+    )
+    assert live.command("click", selector="#fixation")["clicked"]
+    _refused_or_switched(launcher, live)
+
+    _assert_still_alice(launcher, live)
+    assert live.command("workday")["popups"] == []
+    assert launcher.opened_in_browser() == []  # nor handed to the browser, with Bob's token in it
+    assert live.finish().returncode == 0
+
+
+def test_an_in_app_pop_up_sent_on_to_a_resume_token_link_refuses_it(make_launcher):
+    launcher, token = _with_bob(make_launcher)
+    live = _signed_in(launcher)
+    preview = f"{launcher.stack.rocketchat_url}/file-upload/report/Quarterly%20report.txt"
+    _js(
+        live,
+        "var b = document.createElement('button'); b.id = 'preview'; b.textContent = 'preview';"
+        f" b.onclick = function () {{ var w = window.open({preview!r}, '_blank');"
+        f" setTimeout(function () {{ w.location = {_token_link(launcher, token)!r}; }}, 1500); }};"
+        " document.getElementById('workday').prepend(b); true",
+    )
+
+    assert live.command("click", selector="#preview")["clicked"]
+    live.wait_facts(lambda f: f["popups"], 30, command="workday")
+    _refused_or_switched(launcher, live)
+
+    _assert_still_alice(launcher, live)
+    popups = live.command("workday")["popups"]
+    assert len(popups) == 1 and "/file-upload/report/Quarterly" in popups[0]["url"], popups  # stayed
     assert live.finish().returncode == 0
