@@ -28,6 +28,7 @@ from launcher.desktop.unread import NONE, Unread
 from launcher.web import ICON_PNG
 from launcher.window import injection
 from launcher.window.states import State
+from launcher.window.workday.downloads import opens_as_program
 
 __all__ = ["POLL_INTERVAL_S", "Desktop"]
 
@@ -280,13 +281,19 @@ class Desktop:
 
 
 def open_file(path: Path) -> None:
-    """Open a saved file with the desktop's application for it (never a command line built from it)."""
+    """Open a saved file with the desktop's application for it (never a command line built from it);
+    a file that would run as a program (launchers, scripts, executables) shows in its folder instead."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    program = opens_as_program(path.name, mode)
     try:
         if sys.platform == "win32":
-            os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
+            os.startfile(path.parent if program else path)  # type: ignore[attr-defined]  # noqa: S606
         elif sys.platform == "darwin":
-            subprocess.Popen(["open", "--", str(path)])
+            subprocess.Popen(["open", "-R", str(path)] if program else ["open", "--", str(path)])
         else:
-            subprocess.Popen(["xdg-open", str(path)])
+            subprocess.Popen(["xdg-open", str(path.parent if program else path)])
     except OSError as exc:
         _log.warning("could not open a downloaded file: %s", exc.strerror or exc)

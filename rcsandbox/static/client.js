@@ -518,6 +518,8 @@
         el("a", { id: "file-big", href: BASE + "/file-upload/big/archive?download", text: "Archive" }),
         el("span", { text: " · " }),
         el("a", { id: "file-cut", href: BASE + "/file-upload/cut/cut.bin?download", text: "Broken file" }),
+        el("span", { text: " · " }),
+        el("a", { id: "file-slow", href: BASE + "/file-upload/slow/slow.bin?download", text: "Large file" }),
       ]),
       blob,
       el("p", {}, [composer()]),
