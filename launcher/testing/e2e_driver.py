@@ -297,6 +297,8 @@ class E2EDriver:
 
             engine.on_ui_thread(lambda: __import__("qtpy.QtCore").QtCore.QTimer.singleShot(0, fail))
             return {"scheduled": True}
+        if kind == "click-popup":  # a person's click in the middle of the first in-app pop-up's page
+            return {"clicked": bool(engine.on_ui_thread(lambda: _click_popup(engine)))}
         if kind == "popup-text":  # what the first in-app pop-up shows
             return {"text": _popup_text(engine)}
         if kind == "close-popups":
@@ -597,6 +599,21 @@ def _choose_menu(engine: Any, text: str) -> bool:
             action.trigger()
             return True
     return False
+
+
+def _click_popup(engine: Any) -> bool:
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    workday = getattr(engine, "workday", None)
+    popups = list(workday.popups) if workday is not None else []
+    if not popups:
+        return False
+    view = popups[0].view
+    target = view.focusProxy() or view
+    left, none = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier
+    QTest.mouseClick(target, left, none, view.rect().center())
+    return True
 
 
 def _popup_text(engine: Any) -> str | None:

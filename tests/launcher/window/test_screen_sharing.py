@@ -128,3 +128,47 @@ def test_another_sites_frame_asking_for_the_screen_gets_no_picker_and_a_refusal(
     assert run.returncode == 0
     log = launcher.paths.log_file.read_text(encoding="utf-8")
     assert "screen" in log and "another site's frame" in log
+
+
+# A call page that asks for the screen on a click and closes its own window while the picker shows.
+_CLOSING_CALL = (
+    b"<html><body style='margin:0'><button id='b' style='width:100%;height:100vh'>share</button><script>"
+    b"document.getElementById('b').onclick = function () {"
+    b" setTimeout(function () { fetch('/closing').finally(function () { window.close(); }); }, 300);"
+    b" navigator.mediaDevices.getDisplayMedia({video: true}).catch(function () {}); };</script></body></html>"
+)
+
+
+def test_a_call_window_that_closes_itself_while_the_picker_shows_leaves_the_launcher_running(make_launcher):
+    call = OtherOrigin(_CLOSING_CALL)
+    try:
+        launcher = make_launcher()
+        with launcher.config.open("a", encoding="utf-8") as handle:
+            handle.write(f'\n[video_conference]\norigins = ["{call.url}"]\n')
+        live = _signed_in(launcher)
+        _js(
+            live,
+            f"var a = document.createElement('a'); a.id = 'join'; a.href = {call.url + '/room'!r};"
+            " a.target = '_blank'; a.textContent = 'Join'; document.getElementById('workday').prepend(a); true",
+        )
+        assert live.command("click", selector="#join")["clicked"]
+        live.wait_facts(lambda f: f["popups"] and f["popups"][0]["visible"], 30, command="workday")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not live.command("workday")["dialogs"]:
+            live.command("click-popup")  # until the call page is there to take the click
+            time.sleep(0.5)
+        picker = _picker(live)
+        assert picker["text"] == f"{call.url} wants to see and share your screen."
+        live.wait_facts(lambda f: any(r.startswith("/closing") for r in call.requests), 30)
+        # the page asked to close while its request is open: the window waits, hidden
+        facts = live.wait_facts(
+            lambda f: not f["popups"] or not f["popups"][0]["visible"], 30, command="workday"
+        )
+        assert [d["name"] for d in facts["dialogs"]] == [PICKER]
+
+        assert live.command("answer-dialog", name=PICKER, button="Cancel")["clicked"]
+        live.wait_facts(lambda f: f["popups"] == [] and f["dialogs"] == [], 30, command="workday")
+        assert live.command("facts")["state"] == "signed-in"
+        assert live.finish().returncode == 0
+    finally:
+        call.close()
