@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from launcher.desktop import notifications, notify, tray, unread
-from launcher.desktop import place as window_place
 from launcher.desktop.avatars import Avatars
 from launcher.desktop.host import WindowHost
 from launcher.desktop.unread import NONE, Unread
 from launcher.web import ICON_PNG
 from launcher.window import injection
+from launcher.window import place as window_place
 from launcher.window.states import State
 from launcher.window.workday.downloads import opens_as_program
 

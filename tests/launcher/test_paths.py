@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from launcher import logsetup
-from launcher.desktop import place
 from launcher.paths import Paths, private_dir
-from launcher.window import webstate
+from launcher.window import place, webstate
 
 
 def _mode(path: Path) -> int:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from launcher.desktop.place import WindowState
 from launcher.origins import origin_of
 from launcher.window.navigation import TokenLoadAllowance
+from launcher.window.place import WindowState
 from launcher.window.workday.options import WorkdayOptions
 
 __all__ = ["Engine", "PageHooks", "replace_bridge_dispatcher"]

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from launcher.desktop.place import Rect, WindowState
-from launcher.desktop.place_tracker import WindowTracker
 from launcher.paths import private_dir
 from launcher.window import navigation, strategy
 from launcher.window.engines.base import Engine, PageHooks, replace_bridge_dispatcher
+from launcher.window.place import Rect, WindowState
+from launcher.window.place_tracker import WindowTracker
 
 _log = logging.getLogger(__name__)
 

@@ -16,13 +16,12 @@ from typing import Any
 import webview.platforms.qt as _qt
 from qtpy import QtCore
 
-from launcher.desktop import place
-from launcher.desktop.place import WindowState
 from launcher.paths import private_dir
-from launcher.window import strategy
+from launcher.window import place, strategy
 from launcher.window.engines import qt_page, qt_proxy
 from launcher.window.engines.base import Engine, PageHooks
 from launcher.window.engines.qt_page import GuardedPage
+from launcher.window.place import WindowState
 
 _log = logging.getLogger(__name__)
 
@@ -222,7 +221,7 @@ class QtEngine(Engine):
             return
 
         def install() -> None:
-            from launcher.desktop.shortcuts import Shortcuts
+            from launcher.window.shortcuts import Shortcuts
 
             self._shortcuts = Shortcuts(native, reload)
 

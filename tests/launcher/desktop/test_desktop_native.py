@@ -32,18 +32,18 @@ from PIL import Image
 from webview.event import Event, EventContainer
 
 from launcher.desktop import integration as desktop
-from launcher.desktop import place as window_state
 from launcher.desktop.badge import windows_macos as badge_pillow
 from launcher.desktop.notifications import Notification
 from launcher.desktop.notify.windows_macos import NativeNotifier, NotifierUnavailable
-from launcher.desktop.place import Rect, WindowState
-from launcher.desktop.place_tracker import WindowTracker
 from launcher.desktop.tray import windows_macos as tray_windows_macos
 from launcher.desktop.tray.windows_macos import PystrayTray
 from launcher.desktop.unread import NONE, Unread
 from launcher.window import injection
+from launcher.window import place as window_state
 from launcher.window.engines import generic as generic_engine
 from launcher.window.engines.generic import GenericEngine
+from launcher.window.place import Rect, WindowState
+from launcher.window.place_tracker import WindowTracker
 from launcher.window.states import State
 
 RC = "https://chat.example.test"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from launcher.desktop import notifications, unread
-from launcher.desktop import place as window_state
 from launcher.desktop.unread import Unread
 from launcher.system import single_instance
+from launcher.window import place as window_state
 from tests.support.launcher_runs import REPO
 
 

@@ -1,6 +1,6 @@
 """The window's place where Qt is not the window (WebView2 on Windows, WKWebView on macOS): pywebview
 tells position and size only through its `moved`, `resized`, `maximized`, `minimized` and `restored`
-events, so this keeps the last *normal* place from them, for launcher.window_state to save.
+events, so this keeps the last *normal* place from them, for launcher.window.place to save.
 
 pywebview runs each of those handlers in a thread of its own, so their order is not guaranteed (on
 Windows a maximize sends `maximized` and then `resized` with the maximized size). A sample is therefore
@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from launcher.desktop import place as window_state
-from launcher.desktop.place import Rect, WindowState
+from launcher.window import place as window_state
+from launcher.window.place import Rect, WindowState
 
 
 class WindowTracker:
