@@ -28,7 +28,7 @@ from launcher.web import ICON_PNG
 from launcher.window import injection
 from launcher.window import place as window_place
 from launcher.window.states import State
-from launcher.window.workday.downloads import opens_as_program
+from launcher.window.features.downloads import opens_as_program
 
 __all__ = ["POLL_INTERVAL_S", "Desktop"]
 

@@ -13,7 +13,7 @@ def save_as_cancel(engine: Any) -> dict[str, Any]:
     """What the Save As dialog shows (its title, the file name), then its Cancel."""
     from qtpy.QtWidgets import QLineEdit
 
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     dialog = workday.downloads.asking if workday is not None else None
     if dialog is None:
         return {"cancelled": False}
@@ -29,7 +29,7 @@ def cancel_button(native: Any) -> dict[str, Any]:
     from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QPushButton
 
-    from launcher.window.workday.qt_downloads import CANCEL_BUTTON_NAME
+    from launcher.window.engines.qt_features.downloads import CANCEL_BUTTON_NAME
 
     button = native.findChild(QPushButton, CANCEL_BUTTON_NAME)
     if button is None or not button.isVisible():

@@ -529,7 +529,7 @@ def _answer_dialog(engine: Any, command: dict[str, Any]) -> bool:
     """Press the button `button` of the launcher's dialog `name` (a permission prompt, the screen picker)."""
     from qtpy.QtWidgets import QAbstractButton, QListWidget
 
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     for dialog in workday.permissions.dialogs if workday is not None else []:
         if dialog.objectName() != command.get("name"):
             continue
@@ -544,7 +544,7 @@ def _answer_dialog(engine: Any, command: dict[str, Any]) -> bool:
 
 
 def _close_menu(engine: Any) -> bool:
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     menu = workday.menu.last if workday is not None else None
     if menu is None:
         return False
@@ -557,7 +557,7 @@ def _pick_files(engine: Any, paths: list[str]) -> bool:
     choosing several files does (QFileDialog.selectFile takes one name only), then press Open."""
     from qtpy.QtWidgets import QLineEdit
 
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     dialog = workday.files.open if workday is not None else None
     field = dialog.findChild(QLineEdit, "fileNameEdit") if dialog is not None else None
     if field is None or not paths:
@@ -571,7 +571,7 @@ def _pick_files(engine: Any, paths: list[str]) -> bool:
 def _save_as(engine: Any, name: str) -> bool:
     from qtpy.QtWidgets import QLineEdit
 
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     dialog = workday.downloads.asking if workday is not None else None
     field = dialog.findChild(QLineEdit, "fileNameEdit") if dialog is not None else None
     if field is None:
@@ -591,7 +591,7 @@ def _copy_image() -> bool:
 
 
 def _choose_menu(engine: Any, text: str) -> bool:
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     menu = workday.menu.last if workday is not None else None
     for action in menu.actions() if menu is not None else []:
         if action.text().replace("&", "") == text and action.isEnabled():
@@ -605,7 +605,7 @@ def _click_popup(engine: Any) -> bool:
     from qtpy import QtCore
     from qtpy.QtTest import QTest
 
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     popups = list(workday.popups) if workday is not None else []
     if not popups:
         return False
@@ -617,7 +617,7 @@ def _click_popup(engine: Any) -> bool:
 
 
 def _popup_text(engine: Any) -> str | None:
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     popups = engine.on_ui_thread(lambda: list(workday.popups)) if workday is not None else []
     if not popups:
         return None
@@ -626,7 +626,7 @@ def _popup_text(engine: Any) -> str | None:
 
 
 def _close_popups(engine: Any) -> int:
-    workday = getattr(engine, "workday", None)
+    workday = getattr(engine, "features", None)
     popups = list(workday.popups) if workday is not None else []
     for window in popups:
         window.close()

@@ -30,6 +30,7 @@ from launcher.web import ICON_PNG
 from launcher.window import engines, injection, navigation, strategy, webstate
 from launcher.window.bridge import Bridge
 from launcher.window.exit_when_ready import EXIT_BACKEND, EXIT_FAILED, EXIT_OK, ExitWhenReady
+from launcher.window.features.options import feature_options
 from launcher.window.handoff import SIGN_IN_LINK_REFUSED, UNREACHABLE, PageHandOff
 from launcher.window.local_pages import LocalPages
 from launcher.window.open_link import LinkOpener
@@ -39,7 +40,6 @@ from launcher.window.session import Session
 from launcher.window.signed_in_watch import SignedInWatch
 from launcher.window.states import Episodes, LoginPath, State
 from launcher.window.wakeups import MILESTONES, Wakeups
-from launcher.window.workday.options import workday_options
 
 __all__ = ["SIGNED_OUT_NOTICE", "WINDOW_SIZE", "Shell"]
 
@@ -358,7 +358,7 @@ class Shell:
             bridge_call=bridge.dispatch,
             certificate_error=self.trust.decide,
             proxy=self.settings.proxy,
-            workday=workday_options(
+            features=feature_options(
                 self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
             ),
             token_loads=self.token_loads,

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from launcher.origins import origin_of
+from launcher.window.features.options import FeatureOptions
 from launcher.window.navigation import TokenLoadAllowance
 from launcher.window.place import WindowState
-from launcher.window.workday.options import WorkdayOptions
 
 __all__ = ["Engine", "PageHooks", "replace_bridge_dispatcher"]
 
@@ -53,7 +53,7 @@ class PageHooks:
     #: `network.proxy` for the page as well (None: the system's proxy settings).
     proxy: str | None
     #: Downloads, permissions, spell check, pop-ups (engines that have the hooks for them use it).
-    workday: WorkdayOptions
+    features: FeatureOptions
     #: The one Rocket.Chat URL with a sign-in token the launcher itself is about to load (the hand-off);
     #: every other such URL is refused (navigation.refuses_token_link).
     token_loads: TokenLoadAllowance = field(default_factory=TokenLoadAllowance)

@@ -75,7 +75,7 @@ class QtEngine(Engine):
         self._saved: WindowState | None = None
         self._start_hidden: Callable[[], bool] = lambda: False
         self._shortcuts: Any = None
-        self.workday: Any = None  # workday.qt_workday.QtWorkday, when the shell asked for it
+        self.features: Any = None  # qt_features.features.QtFeatures, when the shell asked for it
 
     # -- before the window exists
 
@@ -83,11 +83,11 @@ class QtEngine(Engine):
         self.hooks = hooks
         private_dir(storage_dir)
         _qt._profile_storage_path = str(storage_dir)  # read when the window's profile is created
-        from launcher.window.workday.qt_workday import QtWorkday
+        from launcher.window.engines.qt_features.features import QtFeatures
 
-        self.workday = QtWorkday(hooks.workday, storage_dir)
+        self.features = QtFeatures(hooks.features, storage_dir)
         qt_proxy.use_proxy(hooks.proxy)
-        qt_page.install(hooks, self._page_created, self.workday)
+        qt_page.install(hooks, self._page_created, self.features)
 
     def _page_created(self, page: GuardedPage) -> None:
         self.page, self.invoker = page, _Invoker()
@@ -103,8 +103,8 @@ class QtEngine(Engine):
 
     def before_show(self, window: Any) -> None:
         native = window.native
-        if self.workday is not None:
-            self.workday.window_shown(native)
+        if self.features is not None:
+            self.features.window_shown(native)
         if self._saved is not None:
             fitted = place.fit_on_screen(self._saved, _screens())
             native.setGeometry(fitted.x, fitted.y, fitted.width, fitted.height)
@@ -208,12 +208,12 @@ class QtEngine(Engine):
         )
 
     def forget_permissions(self) -> int:
-        workday = self.workday
-        return int(self.on_ui_thread(workday.forget_permissions) or 0) if workday is not None else 0
+        features = self.features
+        return int(self.on_ui_thread(features.forget_permissions) or 0) if features is not None else 0
 
     def workday_facts(self) -> dict[str, Any]:
-        workday = self.workday
-        return (self.on_ui_thread(workday.facts) or {}) if workday is not None else {}
+        features = self.features
+        return (self.on_ui_thread(features.facts) or {}) if features is not None else {}
 
     def install_shortcuts(self, reload: Callable[[], None]) -> None:
         native = self.native_window

@@ -37,20 +37,20 @@ _BLANK = "about:blank"
 _hooks: PageHooks | None = None  # what the window's page reports to (one window per process)
 _on_created: Callable[[GuardedPage], None] | None = None
 _page: GuardedPage | None = None
-_workday: Any = None  # workday.qt_workday.QtWorkday: downloads, permissions, menus, pop-ups
+_features: Any = None  # qt_features.features.QtFeatures: downloads, permissions, menus, pop-ups
 _FAKE_MEDIA_UI = "--use-fake-ui-for-media-stream"
 
 
-def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], workday: Any) -> None:
+def install(hooks: PageHooks, on_created: Callable[[GuardedPage], None], features: Any) -> None:
     """Make pywebview build `GuardedPage`, inject `window.pywebview` only into local pages, and let
     the bridge answer only while one shows. `on_created` receives the window's page once it exists.
 
-    `workday` (a QtWorkday) takes over what pywebview's Qt window does its own way: downloads
+    `features` (a QtFeatures) takes over what pywebview's Qt window does its own way: downloads
     (its handler calls a Qt 5 API and aborts the process), the right-click menu (none outside debug),
     and the microphone and camera (it grants them to every origin and adds Chromium's flag that
     accepts every media request without asking)."""
-    global _hooks, _on_created, _page, _workday
-    _hooks, _on_created, _page, _workday = hooks, on_created, None, workday
+    global _hooks, _on_created, _page, _features
+    _hooks, _on_created, _page, _features = hooks, on_created, None, features
     _qt.BrowserView.WebPage = GuardedPage
     _qt.BrowserView._set_js_api = _set_js_api_on_local_pages
     _qt.BrowserView.on_download_requested = _leave_downloads_to_the_launcher
@@ -86,7 +86,7 @@ class GuardedPage(_PywebviewPage):
         self._pending: Any = None  # where to go once the window shows the empty page (a QUrl)
         if hooks is None:
             return  # the web inspector's page (or a second page): plain pywebview behaviour
-        self._new_windows = _workday.new_windows(profile if profile is not None else self.profile())
+        self._new_windows = _features.new_windows(profile if profile is not None else self.profile())
         self.newWindowRequested.connect(lambda request: self._new_windows.handle(self, request))
         if profile is not None:
             private_dir(hooks.cache_dir)
@@ -95,7 +95,7 @@ class GuardedPage(_PywebviewPage):
         if _on_created is not None:
             _on_created(self)
         if profile is not None:
-            _workday.attach(self, profile)
+            _features.attach(self, profile)
         set_document_script(self, hooks.cover_source)
         if hooks.desktop_source:
             set_document_script(self, hooks.desktop_source, _DESKTOP_SCRIPT_NAME)
@@ -186,17 +186,17 @@ class GuardedPage(_PywebviewPage):
 
     def onFeaturePermissionRequested(self, url: Any, feature: Any) -> None:
         """pywebview grants the microphone and camera here to any origin; Qt's newer permissionRequested
-        signal goes to the launcher's prompts instead (workday/qt_permissions.py), so this does nothing."""
+        signal goes to the launcher's prompts instead (engines/qt_features/permissions.py), so this does nothing."""
 
     def chooseFiles(self, mode: Any, old_files: list[str], accepted_mime_types: list[str]) -> list[str]:
         """Rocket.Chat's "Upload file": the launcher's picker (several files, the last folder used)."""
         if self._hooks is None:
             return super().chooseFiles(mode, old_files, accepted_mime_types)
-        return _workday.choose_files(mode, list(old_files))
+        return _features.choose_files(mode, list(old_files))
 
     def createWindow(self, window_type: Any) -> QWebEnginePage | None:
         """Pop-ups (target=_blank, window.open): None here, so Qt hands the request, with whether a
-        person's gesture started it, to newWindowRequested (workday/qt_popups.NewWindows): Rocket.Chat's
+        person's gesture started it, to newWindowRequested (engines/qt_features/popups.NewWindows): Rocket.Chat's
         own and configured video calls open in an in-app window, other sites in the system browser,
         and nothing opens without a gesture."""
         if self._hooks is None:
@@ -300,15 +300,15 @@ def _only_while_the_bridge_is_open(call: Callable[[Any, str, Any, str], None]) -
 
 
 def _leave_downloads_to_the_launcher(view: Any, download: Any) -> None:
-    """pywebview's download slot, replaced: the launcher's own handler (workday/qt_downloads.py) is
+    """pywebview's download slot, replaced: the launcher's own handler (engines/qt_features/downloads.py) is
     connected to the same profile signal and decides alone."""
     return None
 
 
 def _context_menu_event(view: Any, event: Any) -> None:
-    workday = _workday
-    if workday is not None:
-        workday.context_menu(view, event)
+    features = _features
+    if features is not None:
+        features.context_menu(view, event)
 
 
 def _without_fake_media_ui(environ_append: Callable[..., None]) -> Callable[..., None]:

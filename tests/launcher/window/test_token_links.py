@@ -13,8 +13,8 @@ from typing import Any
 
 from launcher.window.engines.base import PageHooks
 from launcher.window.engines.generic import GenericEngine
+from launcher.window.features.options import FeatureOptions
 from launcher.window.navigation import TokenLoadAllowance, refuses_token_link
-from launcher.window.workday.options import WorkdayOptions
 
 RC = "https://chat.example.com"
 OWN = f"{RC}/home?resumeToken=alice-token-abc"
@@ -72,7 +72,7 @@ def _engine(url: str, allowance: TokenLoadAllowance) -> tuple[GenericEngine, lis
         bridge_call=lambda *a: None,
         certificate_error=lambda *a: False,
         proxy=None,
-        workday=WorkdayOptions(rc_origin=RC, downloads_folder=Path("/nonexistent")),
+        features=FeatureOptions(rc_origin=RC, downloads_folder=Path("/nonexistent")),
         token_loads=allowance,
     )
     engine.window = _Window(url)

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from launcher.window.workday import downloads
+from launcher.window.features import downloads
 
 RC = "https://chat.example.com"
 

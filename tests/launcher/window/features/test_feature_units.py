@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from launcher.window.workday import dictionary, downloads, spellcheck
-from launcher.window.workday.choices import Choices
-from launcher.window.workday.permissions import Decision, decide
+from launcher.window.features import dictionary, downloads, spellcheck
+from launcher.window.features.choices import Choices
+from launcher.window.features.permissions import Decision, decide
 
 RC = "https://chat.example.com"
 MEET = "https://meet.example.com"

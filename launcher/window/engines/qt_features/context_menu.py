@@ -16,7 +16,7 @@ from qtpy.QtGui import QAction
 from qtpy.QtWebEngineCore import QWebEngineContextMenuRequest, QWebEnginePage
 from qtpy.QtWidgets import QMenu
 
-from launcher.window.workday.options import WorkdayOptions
+from launcher.window.features.options import FeatureOptions
 
 __all__ = ["MENU_NAME", "ContextMenu"]
 
@@ -31,7 +31,7 @@ class ContextMenu:
 
     def __init__(
         self,
-        options: WorkdayOptions,
+        options: FeatureOptions,
         spellcheck_on: Callable[[], bool],
         set_spellcheck: Callable[[bool], None],
         add_word: Callable[[str], None],

@@ -1,4 +1,4 @@
-"""`WorkdayOptions`: the settings and callbacks the window's everyday features need, set once by the shell."""
+"""`FeatureOptions`: the settings and callbacks the window's everyday features need, set once by the shell."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WorkdayOptions", "workday_options"]
+__all__ = ["FeatureOptions", "feature_options"]
 
 CHOICES_FILE = "launcher-choices.json"
 
@@ -17,7 +17,7 @@ def _no_notice(title: str, body: str, open_path: Path | None) -> None:
 
 
 @dataclass(frozen=True)
-class WorkdayOptions:
+class FeatureOptions:
     """`notify(title, body, open_path)` shows a desktop notification (a click opens `open_path`, when
     given); `open_external(url)` hands a link to the system browser."""
 
@@ -34,14 +34,14 @@ class WorkdayOptions:
     open_external: Callable[[str], None] = field(default=lambda url: None)
 
 
-def workday_options(
+def feature_options(
     settings: Any, paths: Any, rc_origin: str, debug: bool, open_external: Callable[[str], None], desktop: Any
-) -> WorkdayOptions:
+) -> FeatureOptions:
     """The options from the configuration. The remembered choices live in the web view's storage, so
     sign-out (which deletes it) forgets them with the rest."""
-    from launcher.window.workday.downloads import default_folder
+    from launcher.window.features.downloads import default_folder
 
-    return WorkdayOptions(
+    return FeatureOptions(
         rc_origin=rc_origin,
         downloads_folder=settings.downloads_folder or default_folder(),
         downloads_ask=settings.downloads_ask,

@@ -1,4 +1,4 @@
-"""`QtWorkday`: the Qt window's everyday features in one place, wired to the window's page and profile.
+"""`QtFeatures`: the Qt window's everyday features in one place, wired to the window's page and profile.
 
 The Qt engine creates one before the window exists (`prepare`) and calls `attach` once pywebview built
 the page and its profile: downloads and spell check are the profile's, permissions and pop-ups the
@@ -13,22 +13,23 @@ from typing import Any
 
 from qtpy import QtCore
 
-from launcher.window.workday import dictionary, guard, spellcheck
-from launcher.window.workday.choices import Choices
-from launcher.window.workday.options import WorkdayOptions
-from launcher.window.workday.qt_context_menu import ContextMenu, entries
-from launcher.window.workday.qt_downloads import Downloads
-from launcher.window.workday.qt_file_picker import FilePicker
-from launcher.window.workday.qt_permissions import Permissions
-from launcher.window.workday.qt_popups import NewWindows, PopupPage, PopupWindow
+from launcher.window.engines.qt_features import guard
+from launcher.window.engines.qt_features.context_menu import ContextMenu, entries
+from launcher.window.engines.qt_features.downloads import Downloads
+from launcher.window.engines.qt_features.file_picker import FilePicker
+from launcher.window.engines.qt_features.permissions import Permissions
+from launcher.window.engines.qt_features.popups import NewWindows, PopupPage, PopupWindow
+from launcher.window.features import dictionary, spellcheck
+from launcher.window.features.choices import Choices
+from launcher.window.features.options import FeatureOptions
 
-__all__ = ["QtWorkday"]
+__all__ = ["QtFeatures"]
 
 _log = logging.getLogger(__name__)
 
 
-class QtWorkday:
-    def __init__(self, options: WorkdayOptions, storage_dir: Path) -> None:
+class QtFeatures:
+    def __init__(self, options: FeatureOptions, storage_dir: Path) -> None:
         guard.install()
         self.options = options
         self.storage_dir = storage_dir
@@ -82,7 +83,7 @@ class QtWorkday:
         return PopupPage(profile, self.options, self._show_popup, self.options.open_external)
 
     def new_windows(self, profile: Any) -> NewWindows:
-        """The window's page's answer to window.open/target=_blank (qt_popups.NewWindows)."""
+        """The window's page's answer to window.open/target=_blank (popups.NewWindows)."""
         return NewWindows(self.options, lambda: self.create_popup(profile))
 
     def _show_popup(self, page: PopupPage) -> None:

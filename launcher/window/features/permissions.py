@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from launcher.window.workday.choices import Choices
+from launcher.window.features.choices import Choices
 
 __all__ = ["ASK_TEXT", "Decision", "decide"]
 

@@ -30,10 +30,10 @@ from qtpy.QtWidgets import (
 )
 
 from launcher.origins import origin_of
-from launcher.window.workday.choices import Choices
-from launcher.window.workday.options import WorkdayOptions
-from launcher.window.workday.permissions import ASK_TEXT, Decision, decide
-from launcher.window.workday.qt_frames import foreign_frames_that_may_capture
+from launcher.window.engines.qt_features.frames import foreign_frames_that_may_capture
+from launcher.window.features.choices import Choices
+from launcher.window.features.options import FeatureOptions
+from launcher.window.features.permissions import ASK_TEXT, Decision, decide
 
 __all__ = ["PROMPT_NAME", "SCREEN_PICKER_NAME", "Permissions"]
 
@@ -56,7 +56,7 @@ class Permissions(QtCore.QObject):
     """Answers one page's permission and screen-sharing requests (connect `on_permission` and
     `on_desktop_media` to the page's signals)."""
 
-    def __init__(self, options: WorkdayOptions, choices: Choices, parent_window: Callable[[], Any]) -> None:
+    def __init__(self, options: FeatureOptions, choices: Choices, parent_window: Callable[[], Any]) -> None:
         super().__init__()
         self._options = options
         self._choices = choices
@@ -128,7 +128,7 @@ class Permissions(QtCore.QObject):
         with one exception the launcher cannot see past: a frame of another site that Rocket.Chat's page
         delegated the screen to (`allow="display-capture"`; Chromium refuses all others itself). If such
         a frame is in the page, the request is refused, for Rocket.Chat's own too: it cannot be told apart
-        (qt_frames.py)."""
+        (frames.py)."""
         page = self.sender()
         self.screen_requests += 1
         try:
@@ -167,7 +167,7 @@ class Permissions(QtCore.QObject):
         picker = _ScreenPicker(self._parent(), request, origin)
         self._open.append(picker)
         self.screen_pickers += 1
-        page.in_modal_request = True  # an in-app pop-up closing meanwhile waits (qt_popups.py)
+        page.in_modal_request = True  # an in-app pop-up closing meanwhile waits (popups.py)
         try:
             picker.exec()  # modal: a nested event loop inside this slot, so `request` stays alive
             picker.answer(request)

@@ -28,8 +28,8 @@ from qtpy.QtWidgets import QMainWindow
 
 from launcher.origins import origin_of
 from launcher.window import navigation
-from launcher.window.workday.options import WorkdayOptions
-from launcher.window.workday.qt_frames import foreign_frames_a_person_used
+from launcher.window.engines.qt_features.frames import foreign_frames_a_person_used
+from launcher.window.features.options import FeatureOptions
 
 __all__ = ["POPUP_NAME", "NewWindows", "PopupPage", "where_popup_goes"]
 
@@ -37,7 +37,7 @@ _log = logging.getLogger(__name__)
 POPUP_NAME = "launcher-popup"
 
 
-def where_popup_goes(url: str, options: WorkdayOptions) -> str:
+def where_popup_goes(url: str, options: FeatureOptions) -> str:
     """ "app" (an in-app window), "browser", or "blocked" (a scheme with no business leaving the app)."""
     kind = navigation.classify(url, options.rc_origin)
     if kind == "rocketchat":
@@ -57,7 +57,7 @@ def where_popup_goes(url: str, options: WorkdayOptions) -> str:
 class NewWindows:
     """Answers one page's new-window requests (connect `handle` to its newWindowRequested)."""
 
-    def __init__(self, options: WorkdayOptions, make_popup: Callable[[], PopupPage]) -> None:
+    def __init__(self, options: FeatureOptions, make_popup: Callable[[], PopupPage]) -> None:
         self._options = options
         self._make = make_popup
         self.budget = navigation.LaunchBudget()  # shared with the page's own browser hand-offs
@@ -105,7 +105,7 @@ class PopupPage(QWebEnginePage):
     def __init__(
         self,
         profile: Any,
-        options: WorkdayOptions,
+        options: FeatureOptions,
         on_open: Callable[[PopupPage], None],
         on_external: Callable[[str], None],
     ) -> None:

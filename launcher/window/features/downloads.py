@@ -1,5 +1,5 @@
 """Where a download goes: the file name (the server's, made safe), a free path reserved for it, and who
-may download without asking. Pure functions (and one exclusive file creation); `qt_downloads` applies
+may download without asking. Pure functions (and one exclusive file creation); `engines/qt_features/downloads` applies
 them to Qt WebEngine's download requests."""
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from qtpy import QtCore, QtGui
 from qtpy.QtWebEngineCore import QWebEngineDownloadRequest
 from qtpy.QtWidgets import QFileDialog, QPushButton
 
-from launcher.window.workday import downloads
-from launcher.window.workday.options import WorkdayOptions
+from launcher.window.features import downloads
+from launcher.window.features.options import FeatureOptions
 
 __all__ = ["CANCEL_BUTTON_NAME", "CANCEL_SHORTCUT", "SAVE_DIALOG_NAME", "Downloads"]
 
@@ -53,7 +53,7 @@ class _Running:
 class Downloads(QtCore.QObject):
     """Connect `handle` to QWebEngineProfile.downloadRequested; `set_window` gives the status bar."""
 
-    def __init__(self, options: WorkdayOptions, window: Any = None) -> None:
+    def __init__(self, options: FeatureOptions, window: Any = None) -> None:
         super().__init__()
         self._options = options
         self._window: Any = None  # the QMainWindow whose status bar shows progress (set when known)
