@@ -15,16 +15,26 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from .errors import TokenServiceError
+
 __all__ = ["MAX_BODY_BYTES", "BodyError", "BodyTimeout", "BodyTooLarge", "InvalidBody", "read_json"]
 
 MAX_BODY_BYTES = 8 * 1024  # a sign-in is a few hundred bytes
 
 
-class BodyError(Exception):
-    """The request body cannot be used; `status` and `code` are the HTTP answer."""
+class BodyError(TokenServiceError):
+    """The request body cannot be used; the detail says why and is the client's message."""
 
     status = 400
     code = "invalid_request"
+    public_detail = True
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if self.status != 400:
+            # The rest of the body was never read, so the connection cannot carry another request.
+            headers["Connection"] = "close"
+        return headers
 
 
 class InvalidBody(BodyError):

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .directory import DirectoryError, EmployeeDirectory, UsersFileDirectory
+from .errors import TokenServiceError
 from .ldap_directory import LdapDirectory, LdapSettings
 from .rocketchat import ServiceAccount
 from .state import check_redis_url
@@ -25,8 +26,9 @@ __all__ = ["ConfigError", "CookieSettings", "ServiceAccount", "TokenServiceConfi
 _SAMESITE = ("lax", "strict", "none")
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says which key and what to do."""
+class ConfigError(TokenServiceError):
+    """The configuration cannot be used; the detail says which key and what to do. Raised before the
+    service serves anything, so never answered."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from .errors import TokenServiceError
 from .passwords import PasswordHashError, hash_password, verify_password
 from .usernames import fold
 
@@ -26,6 +27,7 @@ __all__ = [
     "Employee",
     "EmployeeDirectory",
     "EmployeeRefused",
+    "InvalidCredentials",
     "NotPermitted",
     "UsersFileDirectory",
 ]
@@ -72,22 +74,39 @@ class EmployeeDirectory(Protocol):
         ...
 
 
-class DirectoryError(Exception):
-    """The directory cannot be used as configured (unreadable or invalid users file, bad LDAP settings)."""
+class DirectoryError(TokenServiceError):
+    """The directory cannot be used as configured (unreadable or invalid users file, bad LDAP settings).
+
+    Raised while the service starts (load_config turns it into a ConfigError), never answered."""
 
 
-class DirectoryUnavailable(Exception):
+class DirectoryUnavailable(TokenServiceError):
     """The directory cannot be reached or is failing now (HTTP 503); never a wrong password.
 
-    Messages name the server and what failed, never a password."""
+    The detail (for the log) names the server and what failed, never a password; the client reads only
+    that the directory is down."""
 
+    status = 503
     code = "directory_unavailable"
+    message = "The employee directory cannot be reached right now; try again in a minute."
+    retry_after = 30
 
 
-class EmployeeRefused(Exception):
-    """The directory knows the person but will not let them in (HTTP 403), distinct from a wrong password."""
+class InvalidCredentials(TokenServiceError):
+    """The directory does not accept this username and password (HTTP 401); which one is wrong is not told."""
 
+    status = 401
+    code = "invalid_credentials"
+    message = "The username or password is wrong."
+
+
+class EmployeeRefused(TokenServiceError):
+    """The directory knows the person but will not let them in (HTTP 403), distinct from a wrong password.
+    The detail is the client's message."""
+
+    status = 403
     code = "not_permitted"
+    public_detail = True
 
 
 class NotPermitted(EmployeeRefused):

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import secrets
 
+from .errors import TokenServiceError
+
 __all__ = ["PasswordHashError", "hash_password", "verify_password"]
 
 _PREFIX = "scrypt"
@@ -25,8 +27,9 @@ _MAX_N = 2**20
 _MAX_RP = 64
 
 
-class PasswordHashError(ValueError):
-    """An encoded hash is malformed or uses parameters this service refuses."""
+class PasswordHashError(TokenServiceError, ValueError):
+    """An encoded hash is malformed or uses parameters this service refuses (a users-file problem, logged
+    by the directory; never answered)."""
 
 
 def hash_password(password: str, *, n: int = _DEFAULT_N, r: int = _DEFAULT_R, p: int = _DEFAULT_P) -> str:

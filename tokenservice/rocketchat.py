@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from .directory import Employee
+from .errors import TokenServiceError
 
 __all__ = [
     "LoginToken",
@@ -37,10 +38,12 @@ _DEFAULT_LOGIN_EXPIRATION_DAYS = 90.0  # what RC uses for a missing, zero, negat
 _SETTINGS_CACHE_SECONDS = 300.0
 
 
-class RocketChatError(Exception):
-    """Rocket.Chat could not give the token service what it needed."""
+class RocketChatError(TokenServiceError):
+    """Rocket.Chat could not give the token service what it needed (HTTP 502); the detail is the message."""
 
+    status = 502
     code = "rocketchat_error"
+    public_detail = True
 
 
 class RocketChatUnreachable(RocketChatError):

@@ -20,10 +20,12 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 from .directory import Employee
+from .errors import TokenServiceError
 from .state import KEY_PREFIX, guard
 
 __all__ = [
     "InvalidSession",
+    "NoBrowserSession",
     "RedisSessionStore",
     "Session",
     "SessionError",
@@ -35,10 +37,12 @@ __all__ = [
 Clock = Callable[[], float]
 
 
-class SessionError(Exception):
-    """The request carries no usable session."""
+class SessionError(TokenServiceError):
+    """The request carries no usable session (HTTP 401); the detail says why and what to do."""
 
+    status = 401
     code = "invalid_session"
+    public_detail = True
 
 
 class InvalidSession(SessionError):
@@ -47,6 +51,15 @@ class InvalidSession(SessionError):
 
 class SessionExpired(SessionError):
     code = "session_expired"
+
+
+class NoBrowserSession(SessionError):
+    """Rocket.Chat's page asked with a browser that has no live session: one answer whatever the reason,
+    pointing to the login page Rocket.Chat shows next."""
+
+    code = "invalid_session"
+    public_detail = False
+    message = "No valid token-service session in this browser; sign in on the login page."
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RETRY_AFTER_SECONDS", "ShutdownAnswer"]
+from .errors import IFRAME_AUTH_PATH, TokenServiceError, error_response
+
+__all__ = ["RETRY_AFTER_SECONDS", "ShutdownAnswer", "ShuttingDown"]
 
 log = logging.getLogger("tokenservice")
 
 RETRY_AFTER_SECONDS = 5
-_IFRAME_ROUTE = "/api/rocketchat/iframe-auth"
+
+
+class ShuttingDown(TokenServiceError):
+    """The shutdown's grace time ended before the answer (HTTP 503); try again soon, elsewhere."""
+
+    status = 503
+    code = "shutting_down"
+    message = f"The token service is restarting; try again in {RETRY_AFTER_SECONDS} seconds."
+    retry_after = RETRY_AFTER_SECONDS
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), "Connection": "close"}
 
 
 class ShutdownAnswer:
@@ -60,16 +76,9 @@ class ShutdownAnswer:
 
 
 async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
-        {
-            "error": "shutting_down",
-            "message": f"The token service is restarting; try again in {RETRY_AFTER_SECONDS} seconds.",
-            "retry_after": RETRY_AFTER_SECONDS,
-        },
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store", "Connection": "close"},
-    )
-    if scope.get("path") == _IFRAME_ROUTE:
+    # Answered here, not by the app's handler: the app's task is what the shutdown cancelled.
+    response = error_response(ShuttingDown())
+    if scope.get("path") == IFRAME_AUTH_PATH:
         # Rocket.Chat's page reads this route across origins; without CORS headers it sees no answer.
         service = getattr(scope["app"].state, "service", None)
         if service is not None:

@@ -18,6 +18,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
+from .errors import TokenServiceError
+
 __all__ = ["StateUnavailable", "guard", "open_redis", "redact_url"]
 
 log = logging.getLogger("tokenservice.state")
@@ -25,10 +27,14 @@ log = logging.getLogger("tokenservice.state")
 KEY_PREFIX = "tokenservice:"
 
 
-class StateUnavailable(Exception):
-    """The shared state (Redis) cannot be used right now; the message never holds the Redis password."""
+class StateUnavailable(TokenServiceError):
+    """The shared state (Redis) cannot be used right now (HTTP 503); the detail, for the log, never holds
+    the Redis password, and the client reads only that the state is down."""
 
+    status = 503
     code = "state_unavailable"
+    message = "The token service's shared state (Redis) cannot be reached right now; try again in a minute."
+    retry_after = 10
 
 
 def redact_url(url: str) -> str:

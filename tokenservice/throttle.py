@@ -19,17 +19,19 @@ refused, so a burst of right passwords still gets in while a burst of guesses ge
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from .errors import TokenServiceError
 from .known_addresses import KnownAddresses
 from .usernames import fold
 
-__all__ = ["Attempt", "LoginThrottle", "Throttle", "ThrottleSettings", "Throttled"]
+__all__ = ["Attempt", "LoginThrottle", "Throttle", "ThrottleSettings", "Throttled", "attempt"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,20 @@ class ThrottleSettings:
     window: float = 900.0  # seconds over which failures count
 
 
-class Throttled(Exception):
-    """The attempt may not go ahead; `retry_after` is whole seconds until it may."""
+class Throttled(TokenServiceError):
+    """The attempt may not go ahead (HTTP 429); `retry_after` is whole seconds until it may, in the
+    Retry-After header and in the body."""
+
+    status = 429
+    code = "too_many_attempts"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after} s")
+        message = f"Too many failed sign-in attempts; try again in {retry_after} seconds."
+        super().__init__(f"retry after {retry_after} s", message=message)
         self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "retry_after": self.retry_after}
 
 
 @dataclass
@@ -84,6 +94,26 @@ class Throttle(Protocol):
     async def release(self, attempt: Attempt) -> None:
         """The check did not finish: drop the reservation without counting anything."""
         ...
+
+
+@contextlib.asynccontextmanager
+async def attempt(
+    throttle: Throttle, username: str, address: str, *, guesses: tuple[type[BaseException], ...]
+) -> AsyncIterator[Attempt]:
+    """The whole protocol around one password check: reserve (raises Throttled, with its Retry-After),
+    run the block, settle exactly once. A block that ends normally `succeeded`; one that raises one of
+    `guesses` `failed` (it counts against the limits); anything else, an outage or a dropped request
+    included, is `release`d without counting."""
+    reserved = await throttle.reserve(username, address)
+    try:
+        yield reserved
+    except guesses:
+        await throttle.failed(reserved)
+        raise
+    except BaseException:
+        await throttle.release(reserved)
+        raise
+    await throttle.succeeded(reserved)
 
 
 class LoginThrottle:
