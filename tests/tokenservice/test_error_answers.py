@@ -9,6 +9,9 @@ Rocket.Chat, directory and Redis are real closed ports on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import pkgutil
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,10 +20,16 @@ from typing import Any
 import httpx
 import pytest
 
+import tokenservice
 from rcsandbox import Sandbox, SandboxConfig
 from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
+from tokenservice.config import ConfigError
+from tokenservice.directory import DirectoryUnavailable
+from tokenservice.errors import TokenServiceError, error_response
 from tokenservice.ldap_directory import LdapDirectory, LdapSettings
+from tokenservice.passwords import PasswordHashError
+from tokenservice.state import StateUnavailable
 from tokenservice.throttle import ThrottleSettings
 
 from .conftest import SECRET, FakeClock
@@ -301,3 +310,42 @@ async def test_rocketchat_directory_and_state_outages(client_for: Any, users_fil
             NO_STORE,
         ),
     }
+
+
+def _all_error_classes() -> list[type[TokenServiceError]]:
+    for module in pkgutil.walk_packages(tokenservice.__path__, "tokenservice."):
+        if module.name != "tokenservice.__main__":
+            importlib.import_module(module.name)
+    found: list[type[TokenServiceError]] = []
+    todo = [TokenServiceError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_error_class_answers_a_status_a_code_and_one_sentence() -> None:
+    classes = _all_error_classes()
+    assert len(classes) >= 25  # every module's errors derive from the one base
+    for cls in classes:
+        assert 400 <= cls.status <= 599, cls
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", cls.code), cls
+        assert cls.message[:1].isupper() and cls.message.endswith("."), cls
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConfigError("directory.bind_password = 'hunter2' must not be in the file"),
+        PasswordHashError("the hash scrypt$hunter2 is malformed"),
+        DirectoryUnavailable("bind as cn=svc with hunter2 failed"),
+        StateUnavailable("redis://:hunter2@redis.internal failed"),
+    ],
+)
+def test_a_detail_not_marked_public_never_reaches_the_answer(error: TokenServiceError) -> None:
+    """The detail is for the log; unless a class marks it public, the client reads a fixed sentence."""
+    assert "hunter2" in str(error)
+    response = error_response(error)
+    assert b"hunter2" not in response.body
+    assert not any("hunter2" in value for value in response.headers.values())
