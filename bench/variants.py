@@ -35,7 +35,7 @@ from typing import Any
 
 from bench.procmem import MemorySample, TreeSampler
 from bench.stack import BENCH_USER, FLOOR_USER, BenchStack
-from launcher.testing.e2e_driver import read_json
+from launcher.window.recorder import read_json
 
 __all__ = ["BASELINES", "LAUNCHER_VARIANTS", "VARIANTS", "RunResult", "Runner", "child_environment"]
 
@@ -156,9 +156,8 @@ class Runner:
             profile = self.workdir / "first-run" / f"{self._count:03d}"
             self._write_e2e_input(run_dir, env)
             try:
-                return self._execute(
-                    variant, conditions, round_, self._launcher_argv(profile, timeline, False), env, timeline
-                )
+                argv = self._launcher_argv(profile, timeline, False, e2e=True)
+                return self._execute(variant, conditions, round_, argv, env, timeline)
             finally:
                 self._forget_profile(profile)
         profile = self._profile(variant)
@@ -202,7 +201,8 @@ class Runner:
         # Chromium writes to disk only seconds after the login (lost if the first run exits sooner)
         self._write_e2e_input(run_dir, env, keep_web_session=True)
         timeline = run_dir / "timeline.json"
-        result = self._execute(name, "setup", 0, self._launcher_argv(profile, timeline, False), env, timeline)
+        argv = self._launcher_argv(profile, timeline, False, e2e=True)
+        result = self._execute(name, "setup", 0, argv, env, timeline)
         if not result.ok:
             raise RuntimeError(
                 f"could not sign the {name!r} profile in for the benchmark ({result.error}); "
@@ -278,8 +278,12 @@ class Runner:
         (e2e / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
         env[_E2E_VAR] = str(e2e)
 
-    def _launcher_argv(self, profile: Path, timeline: Path, exit_when_ready: bool) -> list[str]:
-        argv = [*launcher_command(), "--config", str(self.config), "--profile", str(profile)]
+    def _launcher_argv(
+        self, profile: Path, timeline: Path, exit_when_ready: bool, *, e2e: bool = False
+    ) -> list[str]:
+        """The launcher's command; `e2e`: through the tests' entry, whose driver types the sign-in."""
+        command = [sys.executable, "-m", "tests.support.e2e_entry"] if e2e else launcher_command()
+        argv = [*command, "--config", str(self.config), "--profile", str(profile)]
         argv += ["--timeline", str(timeline)]
         if exit_when_ready:
             argv.append("--exit-when-ready")

@@ -256,17 +256,21 @@ def _run_unattended(
     """Sign in, save the signed-in window as `screenshot`, close: 0 only when Rocket.Chat signed in."""
     import shutil
 
-    from launcher.testing.e2e_driver import E2EDriver
+    from devstack.typist import Typist
+    from launcher.window.recorder import Recorder
 
-    driver = E2EDriver(
-        run_dir,
-        plan={"finish_on": ["signed-in", "error"], "timeout": _UNATTENDED_TIMEOUT_S},
-        sign_in={"username": user.username, "password": user.password, "remember": True},
-    )
-    app.run(settings, options, attach=driver.attach)
+    recorder = Recorder(run_dir, plan={"finish_on": ["signed-in", "error"], "timeout": _UNATTENDED_TIMEOUT_S})
+    typist = Typist(user.username, user.password, submit=True)
+
+    def attach(shell: Any) -> None:
+        typist.attach(shell)
+        recorder.attach(shell)
+
+    app.run(settings, options, attach=attach)
     shots = sorted(run_dir.glob("*-signed-in.png"))
-    if driver.report.get("final_state") != "signed-in" or not shots:
-        print(f"The demo did not sign in (it ended in {driver.report.get('final_state') or 'no state'}).")
+    final = recorder.report.get("final_state")
+    if final != "signed-in" or not shots:
+        print(f"The demo did not sign in (it ended in {final or 'no state'}).")
         return 1
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shots[-1], screenshot)

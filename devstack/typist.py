@@ -7,14 +7,13 @@ outside, through the page, exactly where a person would fill it.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from typing import Any
 
-from launcher.testing.e2e_driver import signin_form_script
-
-__all__ = ["Typist"]
+__all__ = ["Typist", "signin_form_script"]
 
 _log = logging.getLogger(__name__)
 
@@ -54,3 +53,20 @@ class Typist:
         script = signin_form_script(self._username, self._password, remember=True, submit=self._submit)
         if shell.evaluate(script) is not True:
             _log.warning("the demo could not fill in the sign-in form")
+
+
+def signin_form_script(username: str, password: str, *, remember: bool, submit: bool) -> str:
+    """JavaScript that types into the launcher's sign-in form as a person would (one input event per
+    character), sets "keep me signed in", and presses Sign in when `submit`. It does nothing outside the
+    launcher's own (file:) pages. The password is a throw-away test or demo password."""
+    values = json.dumps({"username": username, "password": password, "remember": remember, "submit": submit})
+    return (
+        "(function (v) {"
+        " if (location.protocol !== 'file:') return false;"
+        " function type(el, text) { el.focus(); el.value = ''; for (var i = 0; i < text.length; i++) {"
+        "   el.value += text[i]; el.dispatchEvent(new Event('input', {bubbles: true})); } }"
+        " type(document.getElementById('username'), v.username);"
+        " type(document.getElementById('password'), v.password);"
+        " var r = document.getElementById('remember'); if (r.checked !== v.remember) r.click();"
+        " if (v.submit) document.getElementById('submit').click(); return true; })(" + values + ")"
+    )

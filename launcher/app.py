@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell], None] | None = None) -> int:
     """Open the window; return the exit code (0 signed in or closed normally; see
     launcher/window/exit_when_ready.py). `attach(shell)` runs before the window opens: the demo and
-    the end-to-end driver follow and drive the window from there."""
+    the tests' driver (tests/support/e2e_entry.py, through `launcher.cli.main`) follow and drive the
+    window from there."""
     timeline = Timeline()
     from launcher.paths import Paths
     from launcher.window.shell import Shell
@@ -54,14 +55,13 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     _apply_autostart_policy(settings)
     if attach is not None:
         attach(shell)
-    if os.environ.get("ROCKETCHAT_LAUNCHER_E2E"):
-        # Test support: the bundle test drives the frozen app, which only an environment variable can
-        # reach; the driver is not even imported otherwise.
-        from launcher.testing import e2e_driver as e2e
+    record = os.environ.get("ROCKETCHAT_LAUNCHER_RECORD")
+    if record:
+        # An observer only (states, screenshots, report.json), for the bundle test, which can reach the
+        # frozen app only through its environment; not even imported otherwise.
+        from launcher.window.recorder import Recorder
 
-        driver = e2e.from_environment()
-        if driver is not None:
-            driver.attach(shell)
+        Recorder(Path(record)).attach(shell)
     try:
         code = shell.run()
     finally:

@@ -27,8 +27,8 @@ from launcher.desktop.unread import NONE, Unread
 from launcher.web import ICON_PNG
 from launcher.window import injection
 from launcher.window import place as window_place
-from launcher.window.states import State
 from launcher.window.features.downloads import opens_as_program
+from launcher.window.states import State
 
 __all__ = ["POLL_INTERVAL_S", "Desktop"]
 
@@ -255,29 +255,6 @@ class Desktop:
         state = engine.place() if engine is not None else None
         if state is not None:
             window_place.save(self.host.paths.data_dir, state)
-
-    # ------------------------------------------------------------------ for the e2e driver
-
-    def facts(self) -> dict[str, Any]:
-        facts: dict[str, Any] = {
-            "unread_label": self.unread.label,
-            "unread_count": self.unread.count,
-            "unread_from_events": self.events_seen,
-            "user_status": self.user_status,
-            "tray": self.tray is not None,
-            "notifier": self.notifier is not None,
-            "notifications_shown": self.notifications_shown,
-            "activations": self.activations,
-        }
-        engine = self.host.engine
-        if engine is not None:
-            facts.update(engine.facts())
-            icon = self.tray
-            if icon is not None:
-                menu = engine.on_ui_thread(lambda: (icon.menu_titles(), icon.tooltip))
-                if menu is not None:
-                    facts["tray_menu"], facts["tray_tooltip"] = menu
-        return facts
 
 
 def open_file(path: Path) -> None:

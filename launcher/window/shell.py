@@ -209,10 +209,6 @@ class Shell:
         """Save what the window shows as PNG (False where the engine cannot)."""
         return self.engine is not None and self.engine.screenshot(path)
 
-    def trigger_menu(self, title: str) -> bool:
-        """Click the window's menu entry `title` (False where the engine cannot)."""
-        return self.engine is not None and self.engine.trigger_menu(title)
-
     def set_title(self, title: str) -> None:
         if self.window is not None:
             self.window.set_title(title)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from devstack.demo import DemoStack, DemoUser
+from launcher.cli.commands import DEMO_MISSING
 from tests.packaging.conftest import BUILD_TIMEOUT
 from tests.support.screenshots import assert_not_blank
 
@@ -79,6 +80,27 @@ def test_bundle_leaves_out_what_the_launcher_does_not_use(frozen_app: Path) -> N
     assert (qt / "lib" / "libicudata.so.73").stat().st_size < 10_000_000  # trimmed from 32 MB (trim_icu.py)
 
 
+def test_bundle_holds_no_test_remote_control_and_help_lists_only_what_works(
+    frozen_app: Path, tmp_path: Path
+) -> None:
+    """The frozen program's modules (its embedded PYZ archive): the recorder only, no tests, no driver
+    and no demo stack; `--help` does not offer `demo`, and `demo` says in one sentence where it lives."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    modules = set(CArchiveReader(str(frozen_app)).open_embedded_archive("PYZ.pyz").toc)
+    assert "launcher.window.recorder" in modules
+    shipped_tests = sorted(m for m in modules if m.split(".")[0] in ("tests", "devstack", "rcsandbox"))
+    assert shipped_tests == [], shipped_tests
+    assert not any(m.startswith("launcher.testing") or "e2e" in m for m in modules)
+
+    shown = _run(frozen_app, "--help", profile=tmp_path / "profile")
+    assert shown.returncode == 0, shown.stderr
+    assert "sign-in" in shown.stdout and "demo" not in shown.stdout
+    demo = _run(frozen_app, "demo", profile=tmp_path / "profile")
+    assert demo.returncode == 2 and "Traceback" not in demo.stderr
+    assert demo.stderr.strip() == DEMO_MISSING
+
+
 def test_one_folder_bundle_is_at_most_350_mb(frozen_app: Path) -> None:
     """The issue's budget, counted as `du -sb` does (apparent sizes; symbolic links as links)."""
     folder = frozen_app.parent
@@ -107,13 +129,13 @@ def test_frozen_app_reads_launcher_toml_beside_it_signs_in_and_passes_doctor(
         )
         assert signed.returncode == 0, signed.stderr
 
-        # In the real window (the test-only driver records the renderer and a screenshot)...
-        report_dir = tmp_path / "e2e"
+        # In the real window (the shipped recorder writes the renderer and a screenshot)...
+        report_dir = tmp_path / "record"
         report_dir.mkdir()
         (report_dir / "plan.json").write_text(
             json.dumps({"finish_on": ["signed-in", "error"]}), encoding="utf-8"
         )
-        window = _run(frozen_app, profile=profile, ROCKETCHAT_LAUNCHER_E2E=str(report_dir))
+        window = _run(frozen_app, profile=profile, ROCKETCHAT_LAUNCHER_RECORD=str(report_dir))
         report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
         assert window.returncode == 0, window.stderr[-3000:]
         assert report["renderer"] == "qtwebengine"

@@ -1,7 +1,8 @@
 """End-to-end harness for the desktop shell: the real launcher as a subprocess, in a real Qt WebEngine
 window (Xvfb and gnome-keyring from tests/conftest.py), against an in-process rcsandbox and token service
-(devstack.demo.DemoStack). The launcher's test support driver (launcher/testing/e2e_driver.py) records each state: a
-screenshot, the page text, the renderer; the tests read its report.json.
+(devstack.demo.DemoStack). The launcher runs through tests/support/e2e_entry.py, which attaches the tests'
+driver (tests/support/e2e_driver.py): it records each state (a screenshot, the page text, the renderer)
+in report.json and answers the commands of a held run. The product itself ships no driver.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 ALICE = DemoUser(username="alice", password="alice-throwaway-pw", name="Alice Doe", email="alice@example.com")
 ORGANIZATION = "Example Corp"
 RUN_TIMEOUT = 120
+E2E_ENTRY = "tests.support.e2e_entry"  # the launcher's command line with the tests' driver attached
 
 
 @dataclass
@@ -100,7 +102,7 @@ class LiveRun:
     def wait_facts(
         self, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0, command: str = "facts"
     ) -> dict[str, Any]:
-        """Ask for the window's facts (or another command's answer, e.g. "workday") until
+        """Ask for the window's facts (or another command's answer, e.g. "features") until
         `condition(facts)` holds (AssertionError with the last ones)."""
         deadline = time.monotonic() + timeout
         facts: dict[str, Any] = {}
@@ -193,15 +195,15 @@ class Launcher:
                 (directory / "input.json").write_text(json.dumps(fill), encoding="utf-8")
                 (directory / "input.json").chmod(0o600)
         timeline = directory / "timeline.json"
-        argv = self._argv("--timeline", str(timeline), *(args or []))
+        argv = self._argv("--timeline", str(timeline), *(args or []), entry=E2E_ENTRY if e2e else "launcher")
         return argv, env, directory, index
 
-    def _argv(self, *args: str) -> list[str]:
-        """`python -m launcher` on this stack's config and this profile, then `args`."""
+    def _argv(self, *args: str, entry: str = "launcher") -> list[str]:
+        """`python -m <entry>` on this stack's config and this profile, then `args`."""
         return [
             sys.executable,
             "-m",
-            "launcher",
+            entry,
             "--config",
             str(self.config),
             "--profile",

@@ -18,6 +18,9 @@ from launcher.desktop.unread import NONE, Unread
 
 _log = logging.getLogger(__name__)
 
+#: The icon's object name: a child of Qt's application, so whoever holds QApplication finds it.
+TRAY_NAME = "rocketchat-launcher-tray"
+
 
 def tray_available() -> bool:
     """True when the desktop shows tray icons (a StatusNotifierWatcher or an XEmbed tray is there)."""
@@ -39,7 +42,10 @@ class Tray:
         self._base = badge.base_image(icon)
         self._unread = NONE
         self._image = badge.draw_badge(self._base, NONE)
-        self._icon = QtWidgets.QSystemTrayIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(self._image)))
+        self._icon = QtWidgets.QSystemTrayIcon(
+            QtGui.QIcon(QtGui.QPixmap.fromImage(self._image)), QtWidgets.QApplication.instance()
+        )
+        self._icon.setObjectName(TRAY_NAME)
         menu = QtWidgets.QMenu()
         for text, action in (("Open", on_open), ("Sign out", on_sign_out), (None, None), ("Quit", on_quit)):
             if text is None:
@@ -77,24 +83,6 @@ class Tray:
         self._icon.setIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(self._image)))
         tip = f"{self._title}: {unread.count} unread" if unread.count else self._title
         self._icon.setToolTip(tip if not unread.dot or unread.count else f"{self._title}: unread messages")
-
-    def save_image(self, path: Path) -> bool:
-        """The icon as drawn now (for screenshots and tests)."""
-        return bool(self._image.save(str(path), "PNG"))
-
-    def menu_titles(self) -> list[str]:
-        return [a.text() for a in self._menu.actions() if not a.isSeparator()]
-
-    def trigger(self, title: str) -> bool:
-        for action in self._menu.actions():
-            if action.text() == title:
-                action.trigger()
-                return True
-        return False
-
-    @property
-    def tooltip(self) -> str:
-        return str(self._icon.toolTip())
 
     def hide(self) -> None:
         self._icon.hide()

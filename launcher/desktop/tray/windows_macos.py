@@ -91,10 +91,6 @@ class PystrayTray:
     def unread(self) -> Unread:
         return self._unread
 
-    @property
-    def tooltip(self) -> str:
-        return _tooltip(self._title, self._unread)
-
     def set_unread(self, unread: Unread) -> None:
         """Redraw the badge and the tooltip; any thread."""
         if unread == self._unread:
@@ -110,25 +106,6 @@ class PystrayTray:
                 icon.title = tip
 
         self._run_on_ui(apply)
-
-    def save_image(self, path: Path) -> bool:
-        """The icon as drawn now (for screenshots and tests)."""
-        try:
-            self._image.save(path, "PNG")
-        except OSError:
-            return False
-        return True
-
-    def menu_titles(self) -> list[str]:
-        return [item.text for item in self._menu if item is not self._separator]
-
-    def trigger(self, title: str) -> bool:
-        """Run a menu entry as if it was clicked (the e2e driver and tests)."""
-        for item in self._menu.items:
-            if item.text == title:
-                item(self._icon)
-                return True
-        return False
 
     def hide(self) -> None:
         """Remove the icon and stop pystray's loop (quitting)."""

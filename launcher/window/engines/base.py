@@ -155,25 +155,14 @@ class Engine(ABC):
         """Forget the remembered microphone/camera/screen answers; how many there were."""
         return 0  # engines without their own permission prompts remember nothing
 
-    def workday_facts(self) -> dict[str, Any]:
-        """Downloads, open dialogs and menus, permissions (for tests and --debug)."""
-        return {}
-
     def install_shortcuts(self, reload: Callable[[], None]) -> None:
         """Keyboard shortcuts the engine's web view lacks (zoom, find, reload)."""
         return None  # nothing to do unless the engine says otherwise
 
     def screenshot(self, path: Path) -> bool:
-        """Save what the window shows as PNG (False where the engine cannot)."""
+        """Save what the window shows as PNG (False where the engine cannot): the recorder's pictures
+        (launcher/window/recorder.py), for the bundle test and the demo."""
         return False
-
-    def trigger_menu(self, title: str) -> bool:
-        """Click the window's menu entry `title` as a person would (False where the engine cannot)."""
-        return False
-
-    def facts(self) -> dict[str, Any]:
-        """What the window looks like (title, visibility, geometry, zoom) for tests and `--debug`."""
-        return {}
 
 
 def replace_bridge_dispatcher(call: Callable[[Any, str, Any, str], None]) -> None:

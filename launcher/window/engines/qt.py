@@ -124,11 +124,7 @@ class QtEngine(Engine):
         """Evaluate `script` in the page's main world. Unlike pywebview's evaluate_js this does not wait
         for pywebview's own bridge (which Rocket.Chat's pages never get), so the sign-in loop can start as
         soon as the document exists."""
-        return self.run_js_in_page(self.page, script, timeout)
-
-    def run_js_in_page(self, page: Any, script: str, timeout: float = 5.0) -> Any:
-        """`run_js` in another page of this window's Qt (an in-app pop-up's, for the e2e driver)."""
-        invoker = self.invoker
+        page, invoker = self.page, self.invoker
         if page is None or invoker is None:
             return None
         done = threading.Event()
@@ -211,10 +207,6 @@ class QtEngine(Engine):
         features = self.features
         return int(self.on_ui_thread(features.forget_permissions) or 0) if features is not None else 0
 
-    def workday_facts(self) -> dict[str, Any]:
-        features = self.features
-        return (self.on_ui_thread(features.facts) or {}) if features is not None else {}
-
     def install_shortcuts(self, reload: Callable[[], None]) -> None:
         native = self.native_window
         if native is None:
@@ -233,44 +225,6 @@ class QtEngine(Engine):
         if native is None:
             return False
         return bool(self.on_ui_thread(lambda: native.grab().save(str(path), "PNG"), timeout=15.0))
-
-    def trigger_menu(self, title: str) -> bool:
-        native = self.native_window
-        if native is None:
-            return False
-
-        def find_and_trigger() -> bool:
-            def walk(actions: list[Any]) -> bool:
-                for action in actions:
-                    if action.text() == title:
-                        action.trigger()
-                        return True
-                    menu = action.menu()
-                    if menu is not None and walk(menu.actions()):
-                        return True
-                return False
-
-            return walk(native.menuBar().actions())
-
-        return bool(self.on_ui_thread(find_and_trigger))
-
-    def facts(self) -> dict[str, Any]:
-        native = self.native_window
-        if native is None:
-            return {}
-
-        def read() -> dict[str, Any]:
-            g = native.geometry()
-            return {
-                "title": native.windowTitle(),
-                "visible": native.isVisible(),
-                "minimized": native.isMinimized(),
-                "maximized": native.isMaximized(),
-                "geometry": [g.x(), g.y(), g.width(), g.height()],
-                "zoom": native.webview.zoomFactor(),
-            }
-
-        return self.on_ui_thread(read) or {}
 
 
 def _screens() -> list[place.Rect]:

@@ -81,7 +81,7 @@ def _js(live: LiveRun, script: str) -> Any:
 def _workday(
     live: LiveRun, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0
 ) -> dict[str, Any]:
-    return live.wait_facts(condition, timeout, command="workday")
+    return live.wait_facts(condition, timeout, command="features")
 
 
 def _files(folder: Path) -> list[str]:

@@ -66,7 +66,7 @@ def _said(live: LiveRun, prefix: str, timeout: float = 40.0) -> str:
 
 
 def _popups(live: LiveRun) -> list[dict[str, Any]]:
-    return live.command("workday")["popups"]
+    return live.command("features")["popups"]
 
 
 def _browser_gets(launcher: Launcher, url: str, timeout: float = 20.0) -> list[str]:
@@ -171,7 +171,7 @@ def test_a_call_page_opens_no_more_windows_and_cannot_steer_the_main_window(make
     live = _signed_in(launcher)
 
     _control_click(live, call.url + "/room")  # a person joins the call: an in-app window
-    live.wait_facts(lambda f: f["popups"], 30, command="workday")
+    live.wait_facts(lambda f: f["popups"], 30, command="features")
     deadline = time.monotonic() + 20
     text = None
     while time.monotonic() < deadline and not (text or "").startswith("opener:"):
@@ -302,7 +302,7 @@ def test_a_clicked_resume_token_link_is_refused_in_the_main_window_and_in_a_pop_
     _refused_or_switched(launcher, live)
 
     _assert_still_alice(launcher, live)
-    assert live.command("workday")["popups"] == []
+    assert live.command("features")["popups"] == []
     assert launcher.opened_in_browser() == []  # nor handed to the browser, with Bob's token in it
     assert live.finish().returncode == 0
 
@@ -320,10 +320,10 @@ def test_an_in_app_pop_up_sent_on_to_a_resume_token_link_refuses_it(make_launche
     )
 
     assert live.command("click", selector="#preview")["clicked"]
-    live.wait_facts(lambda f: f["popups"], 30, command="workday")
+    live.wait_facts(lambda f: f["popups"], 30, command="features")
     _refused_or_switched(launcher, live)
 
     _assert_still_alice(launcher, live)
-    popups = live.command("workday")["popups"]
+    popups = live.command("features")["popups"]
     assert len(popups) == 1 and "/file-upload/report/Quarterly" in popups[0]["url"], popups  # stayed
     assert live.finish().returncode == 0

@@ -50,7 +50,7 @@ def _answered(live: LiveRun, key: str, timeout: float = 30.0) -> str:
 
 def _picker(live: LiveRun) -> dict[str, Any]:
     facts = live.wait_facts(
-        lambda f: any(d["name"] == PICKER for d in f.get("dialogs", [])), 30, command="workday"
+        lambda f: any(d["name"] == PICKER for d in f.get("dialogs", [])), 30, command="features"
     )
     return next(d for d in facts["dialogs"] if d["name"] == PICKER)
 
@@ -78,7 +78,7 @@ def test_the_screen_picker_waits_for_the_person_and_either_answer_leaves_the_lau
     else:
         # "granted" where the display can be captured; under Xvfb capture may fail (a rejection).
         assert result == "granted" or result.startswith("denied:"), result
-    assert live.command("workday")["dialogs"] == []
+    assert live.command("features")["dialogs"] == []
     assert live.command("facts")["state"] == "signed-in"  # still running
     assert live.finish().returncode == 0
 
@@ -121,7 +121,7 @@ def test_another_sites_frame_asking_for_the_screen_gets_no_picker_and_a_refusal(
 
     result = _answered(live, "embed")
     assert result.startswith("denied:"), result
-    facts = live.command("workday")
+    facts = live.command("features")
     assert facts["dialogs"] == [] and facts["screen_pickers"] == 0  # none shown, not even briefly
     assert live.command("facts")["state"] == "signed-in"
     run = live.finish()
@@ -152,9 +152,9 @@ def test_a_call_window_that_closes_itself_while_the_picker_shows_leaves_the_laun
             " a.target = '_blank'; a.textContent = 'Join'; document.getElementById('workday').prepend(a); true",
         )
         assert live.command("click", selector="#join")["clicked"]
-        live.wait_facts(lambda f: f["popups"] and f["popups"][0]["visible"], 30, command="workday")
+        live.wait_facts(lambda f: f["popups"] and f["popups"][0]["visible"], 30, command="features")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not live.command("workday")["dialogs"]:
+        while time.monotonic() < deadline and not live.command("features")["dialogs"]:
             live.command("click-popup")  # until the call page is there to take the click
             time.sleep(0.5)
         picker = _picker(live)
@@ -162,12 +162,12 @@ def test_a_call_window_that_closes_itself_while_the_picker_shows_leaves_the_laun
         live.wait_facts(lambda f: any(r.startswith("/closing") for r in call.requests), 30)
         # the page asked to close while its request is open: the window waits, hidden
         facts = live.wait_facts(
-            lambda f: not f["popups"] or not f["popups"][0]["visible"], 30, command="workday"
+            lambda f: not f["popups"] or not f["popups"][0]["visible"], 30, command="features"
         )
         assert [d["name"] for d in facts["dialogs"]] == [PICKER]
 
         assert live.command("answer-dialog", name=PICKER, button="Cancel")["clicked"]
-        live.wait_facts(lambda f: f["popups"] == [] and f["dialogs"] == [], 30, command="workday")
+        live.wait_facts(lambda f: f["popups"] == [] and f["dialogs"] == [], 30, command="features")
         assert live.command("facts")["state"] == "signed-in"
         assert live.finish().returncode == 0
     finally:

@@ -48,7 +48,7 @@ def _js(live: LiveRun, script: str) -> Any:
 
 
 def _workday(live: LiveRun, condition, timeout: float = 30.0) -> dict[str, Any]:
-    return live.wait_facts(condition, timeout, command="workday")
+    return live.wait_facts(condition, timeout, command="features")
 
 
 # ------------------------------------------------------------------------------------------ downloads
@@ -232,7 +232,7 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     _js(live, "delete window.sandboxMedia['ask-microphone']; true")
     live.command("click", selector="#ask-microphone")
     assert _wait_media(live, "ask-microphone") == "granted"  # remembered: no second prompt
-    facts = live.command("workday")
+    facts = live.command("features")
     assert facts["dialogs"] == []
     assert facts["permissions"] == {launcher.stack.rocketchat_url: {"microphone": True}}
     live.finish()
@@ -244,7 +244,7 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
     live.command("click", selector="#ask-microphone")
     assert _wait_media(live, "ask-microphone") == "granted"
-    assert live.command("workday")["dialogs"] == []
+    assert live.command("features")["dialogs"] == []
     assert live.command("menu", title="Forget permissions")["clicked"]
     _workday(live, lambda f: f["permissions"] == {})
     live.finish()
@@ -256,7 +256,7 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     _workday(live, lambda f: f["dialogs"])
     assert live.command("answer-dialog", name="launcher-permission-prompt", button="Don't allow")["clicked"]
     assert _wait_media(live, "ask-microphone").startswith("denied:")
-    assert live.command("workday")["permissions"] == {launcher.stack.rocketchat_url: {"microphone": False}}
+    assert live.command("features")["permissions"] == {launcher.stack.rocketchat_url: {"microphone": False}}
     assert live.finish().returncode == 0
 
 
@@ -287,7 +287,7 @@ def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher,
     )
 
     assert _wait_media(live, "embed").startswith("denied:")
-    assert live.command("workday")["dialogs"] == []
+    assert live.command("features")["dialogs"] == []
     assert live.finish().returncode == 0
 
 
@@ -334,7 +334,7 @@ def test_with_in_app_calls_off_a_video_conference_link_goes_to_the_browser(make_
     while time.monotonic() < deadline and not launcher.opened_in_browser():
         time.sleep(0.2)
     assert launcher.opened_in_browser() == [media_page + "/call"]
-    assert live.command("workday")["popups"] == []
+    assert live.command("features")["popups"] == []
     assert live.finish().returncode == 0
 
 
@@ -371,7 +371,7 @@ def test_several_files_chosen_in_the_picker_are_uploaded_whole(make_launcher, tm
     contents = _files(tmp_path / "to send")
 
     assert live.command("click", selector="#attach")["clicked"]
-    live.wait_facts(lambda f: live.command("workday").get("file_picker") is True, 20)
+    live.wait_facts(lambda f: live.command("features").get("file_picker") is True, 20)
     paths = [str(tmp_path / "to send" / name) for name in contents]
     assert live.command("pick-files", paths=paths)["picked"]
 
@@ -435,7 +435,7 @@ def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launche
     """Spell check with the .bdic dictionaries `make dictionaries` converted (offline, no download):
     typed text is checked, the right-click menu offers Chromium's suggestions, and one replaces the word."""
     live = _signed_in(make_launcher())
-    assert live.command("workday")["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # C -> English
+    assert live.command("features")["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # C -> English
     _js(live, "var c = document.getElementById('composer'); c.value = ''; c.focus(); true")
     assert live.command("type", text="Wrold teh ")["typed"]
 

@@ -102,15 +102,6 @@ class ContextMenu:
         return menu
 
 
-def entries(menu: QMenu) -> list[dict[str, Any]]:
-    """The menu's entries as the person sees them (for tests and --debug)."""
-    return [
-        {"text": action.text(), "enabled": action.isEnabled(), "checked": action.isChecked()}
-        for action in menu.actions()
-        if not action.isSeparator()
-    ]
-
-
 def _named(action: QAction, text: str) -> QAction:
     action.setText(text)
     return action

@@ -14,7 +14,7 @@ from typing import Any
 from qtpy import QtCore
 
 from launcher.window.engines.qt_features import guard
-from launcher.window.engines.qt_features.context_menu import ContextMenu, entries
+from launcher.window.engines.qt_features.context_menu import ContextMenu
 from launcher.window.engines.qt_features.downloads import Downloads
 from launcher.window.engines.qt_features.file_picker import FilePicker
 from launcher.window.engines.qt_features.permissions import Permissions
@@ -119,52 +119,5 @@ class QtFeatures:
     def forget_permissions(self) -> int:
         return self.choices.forget_permissions()
 
-    # -- for the e2e driver and --debug
-
-    def facts(self) -> dict[str, Any]:
-        menu = self.menu.last
-        visible_menu = menu is not None and _alive(menu) and menu.isVisible()
-        return {
-            "spellcheck": {
-                "enabled": bool(self._profile is not None and self._profile.isSpellCheckEnabled()),
-                "languages": list(self.spell_languages),
-            },
-            "context_menu": entries(menu) if visible_menu else None,
-            "dialogs": [_describe(d) for d in self.permissions.dialogs],
-            "screen_requests": self.permissions.screen_requests,
-            "screen_pickers": self.permissions.screen_pickers,
-            "file_picker": self.files.open is not None,
-            "save_dialog": self.downloads.asking is not None,
-            "downloads": list(self.downloads.finished),
-            "popups": [
-                {"title": w.windowTitle(), "url": w.view.page().url().toString(), "visible": w.isVisible()}
-                for w in self.popups
-                if _alive(w)
-            ],
-            "permissions": self.choices.remembered(),
-            "survived": guard.survived(),
-        }
-
     def _main_window(self) -> Any:
         return self._native
-
-
-def _alive(obj: Any) -> bool:
-    try:
-        obj.objectName()
-    except RuntimeError:
-        return False
-    return True
-
-
-def _describe(dialog: Any) -> dict[str, Any]:
-    from qtpy.QtWidgets import QAbstractButton, QListWidget, QMessageBox
-
-    info: dict[str, Any] = {"name": dialog.objectName(), "title": dialog.windowTitle()}
-    if isinstance(dialog, QMessageBox) or callable(getattr(dialog, "text", None)):
-        info["text"] = dialog.text()
-    info["buttons"] = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
-    lists = dialog.findChildren(QListWidget)
-    if lists:
-        info["items"] = [lists[0].item(i).text() for i in range(lists[0].count())]
-    return info
