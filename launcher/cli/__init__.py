@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None, *, attach: Callable[[Any], None] | N
     options.paths = Paths.under(options.profile) if options.profile else Paths.default()
     options.cli_settings = {"rocketchat.url": options.rocketchat_url} if options.rocketchat_url else {}
 
-    from launcher.logsetup import setup_logging
+    from launcher.logs.setup import setup_logging
 
     setup_logging(options.paths, verbose=options.verbose)
     handlers = {

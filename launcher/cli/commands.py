@@ -121,7 +121,7 @@ def run_config(options: argparse.Namespace) -> int:
 
 
 def run_doctor(options: argparse.Namespace) -> int:
-    from launcher import doctor
+    from launcher.doctor import checks as doctor
 
     checks = doctor.run_checks(
         paths=options.paths, cli=options.cli_settings, env=os.environ, config_file=options.config

@@ -33,7 +33,7 @@ import keyring.errors
 
 from launcher import APP_NAME
 from launcher.errors import CredentialStoreError, KeyringLockedError, KeyringUnavailable
-from launcher.redaction import register_secret
+from launcher.logs.redaction import register_secret
 from launcher.signin._text import short_error
 from launcher.signin.keyring_backends import (
     OS_STORES,

@@ -38,7 +38,7 @@ from launcher.errors import (
     TokenRejected,
     UnexpectedResponse,
 )
-from launcher.redaction import register_secret
+from launcher.logs.redaction import register_secret
 from launcher.signin._text import ENTER_BOTH
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.http import make_client

@@ -15,7 +15,7 @@ import httpx
 
 from launcher.config import OrganizationApi
 from launcher.errors import InvalidCredentials, SessionRejected, UnexpectedResponse
-from launcher.redaction import register_secret
+from launcher.logs.redaction import register_secret
 from launcher.signin._jsonpath import MISSING, lookup
 from launcher.signin._responses import (
     capitalized,

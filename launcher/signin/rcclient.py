@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from launcher.errors import InvalidCredentials, LauncherError, TokenRejected, UnexpectedResponse
-from launcher.redaction import register_secret
+from launcher.logs.redaction import register_secret
 from launcher.signin._jsonpath import MISSING, lookup
 from launcher.signin._responses import capitalized, host_of, rate_limited, unexpected_status
 from launcher.signin.http import json_object, make_client, send

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from launcher import redaction
+from launcher.logs import redaction
 from launcher.origins import origin_of
 from launcher.web import WEB_DIR
 

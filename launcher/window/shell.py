@@ -434,7 +434,7 @@ class Shell:
 def _quiet_pywebview_logs() -> None:
     """pywebview logs loaded URLs at debug level; the deep link carries a token, so mask it."""
     try:
-        from launcher.redaction import RedactingFilter
+        from launcher.logs.redaction import RedactingFilter
 
         logging.getLogger("pywebview").addFilter(RedactingFilter())
     except Exception:

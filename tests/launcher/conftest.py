@@ -22,7 +22,7 @@ import keyring
 import pytest
 
 from launcher.config import Settings, load_settings
-from launcher.logsetup import setup_logging
+from launcher.logs.setup import setup_logging
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.http import make_client

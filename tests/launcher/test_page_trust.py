@@ -14,8 +14,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from launcher.certificate_check import CertificateCheckError, check_page_certificate
-from launcher.doctor import Check, run_checks
+from launcher.doctor.certificate import CertificateCheckError, check_page_certificate
+from launcher.doctor.checks import Check, run_checks
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
 from launcher.window.page_trust import PageTrust

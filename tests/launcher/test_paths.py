@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher import logsetup
+from launcher.logs import setup as logsetup
 from launcher.paths import Paths, private_dir
 from launcher.window import place, webstate
 

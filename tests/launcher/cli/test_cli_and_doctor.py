@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from launcher.doctor import exit_code, format_text, run_checks
+from launcher.doctor.checks import exit_code, format_text, run_checks
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
 from tests.launcher.conftest import EMPLOYEES, REPO_ROOT, keyring_entry, to_toml

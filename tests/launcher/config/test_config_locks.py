@@ -182,7 +182,7 @@ def test_config_command_shows_the_lock_and_what_was_ignored(run_cli, profile: Pa
 
 
 def test_doctor_warns_about_ignored_settings(rc, store, profile: Paths, tmp_path: Path, monkeypatch):
-    from launcher.doctor import run_checks
+    from launcher.doctor.checks import run_checks
 
     for name, value in admin_env(tmp_path, rc.url).items():
         monkeypatch.setenv(name, value)

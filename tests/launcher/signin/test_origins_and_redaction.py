@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from launcher.logs.redaction import MASK, redact, register_secret
 from launcher.origins import origin_of, receive_origin_admits
-from launcher.redaction import MASK, redact, register_secret
 
 ORIGIN = "https://chat.example.com"
 

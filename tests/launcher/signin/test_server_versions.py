@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from launcher.doctor import run_checks, version_notes
+from launcher.doctor.checks import run_checks, version_notes
 from launcher.signin.rcclient import RocketChatClient
 from tests.launcher.conftest import to_toml
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from launcher import redaction
+from launcher.logs import redaction
 from launcher.paths import Paths
 from launcher.timeline import Timeline, process_start_epoch
 from launcher.window import navigation, strategy, webstate

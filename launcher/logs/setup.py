@@ -1,6 +1,6 @@
 """Logging: a rotating file in the platform's log directory, the console only with ``--verbose``.
 
-Every handler masks secrets (``launcher.redaction``). The HTTP libraries are held at WARNING whatever the
+Every handler masks secrets (``launcher.logs.redaction``). The HTTP libraries are held at WARNING whatever the
 verbosity: their debug output describes requests, and a request may carry a token.
 """
 
@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launcher.logs.redaction import RedactingFilter, RedactingFormatter
 from launcher.paths import Paths, private_dir
-from launcher.redaction import RedactingFilter, RedactingFormatter
 
 __all__ = ["LogSetup", "setup_logging"]
 

@@ -174,7 +174,7 @@ def version_notes(version: str) -> str:
 
 
 def _check_page_certificate(settings: Settings) -> Check:
-    from launcher.certificate_check import CertificateCheckError, check_page_certificate
+    from launcher.doctor.certificate import CertificateCheckError, check_page_certificate
 
     name = "Page certificate"
     url = settings.rocketchat_url
