@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from launcher.config import checks
+import launcher.config.checks as checks
 from launcher.config.checks import Checker
 
 __all__ = ["ADDRESS_KEYS", "KEYS", "SPECS", "TABLES", "KeySpec"]

@@ -10,22 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+
+from launcher.desktop.notify.base import Notifier, NotifierUnavailable
 
 if TYPE_CHECKING:
     from launcher.desktop.notifications import Notification
 
 __all__ = ["Notifier", "NotifierUnavailable", "create"]
-
-
-class NotifierUnavailable(Exception):
-    """The system will not show this process's notifications; str() says why."""
-
-
-class Notifier(Protocol):
-    def show(self, note: Notification, image_path: str | None = None) -> Any: ...
-    def inhibited(self) -> bool: ...
-    def close(self) -> None: ...
 
 
 def create(

@@ -25,7 +25,7 @@ from jeepney import (
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 from launcher.desktop.notifications import Notification, escape_markup
-from launcher.desktop.notify import NotifierUnavailable
+from launcher.desktop.notify.base import NotifierUnavailable
 
 _log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from launcher.desktop.notifications import Notification
-from launcher.desktop.notify import NotifierUnavailable
+from launcher.desktop.notify.base import NotifierUnavailable
 
 _log = logging.getLogger(__name__)
 

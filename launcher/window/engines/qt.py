@@ -16,9 +16,10 @@ from typing import Any
 import webview.platforms.qt as _qt
 from qtpy import QtCore
 
+import launcher.window.engines.qt_page as qt_page
+import launcher.window.engines.qt_proxy as qt_proxy
 from launcher.paths import private_dir
 from launcher.window import place, strategy
-from launcher.window.engines import qt_page, qt_proxy
 from launcher.window.engines.base import Engine, PageHooks
 from launcher.window.engines.qt_page import GuardedPage
 from launcher.window.place import WindowState

@@ -19,9 +19,9 @@ import webview.util as _util
 from qtpy import QtCore
 from qtpy.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
+import launcher.window.engines.qt_proxy as qt_proxy
 from launcher.paths import private_dir
 from launcher.window import navigation
-from launcher.window.engines import qt_proxy
 from launcher.window.engines.base import PageHooks, replace_bridge_dispatcher
 
 _log = logging.getLogger(__name__)
