@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := .system-deps-checked
 
-.PHONY: demo test lint bundle package bench system-deps venv dictionaries clean
+.PHONY: demo check test lint bundle package bench system-deps venv dictionaries clean
 
 $(SYSTEM_STAMP): scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
@@ -35,6 +35,14 @@ demo: $(STAMP) dictionaries
 	  bash scripts/with-desktop-session.sh $(BIN)/rocketchat-launcher demo --unattended --screenshot "$(CURDIR)/build/demo/signed-in.png"; \
 	fi
 
+# The fast tier (unmarked tests: in process, no server, no window, no subprocess); the default while developing.
+FAST_TIER := not window and not real and not package
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "$(FAST_TIER)"
+
+# Every tier: fast, real (servers, keyring, LDAP, Redis, subprocesses), window (Xvfb) and package (bundle, .deb).
 test: $(STAMP) dictionaries
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest

@@ -34,6 +34,7 @@ def _run_python(code: str, env: dict[str, str], timeout: float = 20) -> subproce
     )
 
 
+@pytest.mark.real
 def test_session_environment_is_private(desktop_session: DesktopSession) -> None:
     assert os.environ["HOME"] == desktop_session.env["HOME"] != str(Path("~root").expanduser())
     runtime = Path(os.environ["XDG_RUNTIME_DIR"])
@@ -47,6 +48,7 @@ def test_session_environment_is_private(desktop_session: DesktopSession) -> None
         assert name not in os.environ
 
 
+@pytest.mark.real
 def test_launchers_started_by_tests_read_no_system_wide_administrator_file(tmp_path: Path) -> None:
     """/etc/xdg/rocketchat-launcher/launcher.toml (installed while the .deb test runs) reaches no test."""
     from launcher.config.layers import config_layers
@@ -62,7 +64,7 @@ def test_launchers_started_by_tests_read_no_system_wide_administrator_file(tmp_p
     assert "/etc/xdg" not in child.stdout, child.stdout
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_keyring_round_trips_through_secret_service_in_process() -> None:
     import keyring
     from keyring.backends import SecretService
@@ -77,7 +79,7 @@ def test_keyring_round_trips_through_secret_service_in_process() -> None:
     assert keyring.get_password(service, "alice") is None
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_keyring_round_trips_in_a_subprocess_with_the_session_env() -> None:
     code = (
         "import keyring, uuid\n"
@@ -92,14 +94,14 @@ def test_keyring_round_trips_in_a_subprocess_with_the_session_env() -> None:
     assert result.stdout.strip() == "keyring.backends.SecretService"
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_environment_without_keyring_raises_no_keyring_error(no_keyring_env: dict[str, str]) -> None:
     result = _run_python(_SET_PASSWORD, no_keyring_env)
     assert result.returncode != 0
     assert "keyring.errors.NoKeyringError" in result.stderr
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_locked_keyring_session_raises_keyring_locked(locked_keyring_env: dict[str, str]) -> None:
     assert "DISPLAY" not in locked_keyring_env
     assert locked_keyring_env["DBUS_SESSION_BUS_ADDRESS"] != os.environ["DBUS_SESSION_BUS_ADDRESS"]
@@ -108,7 +110,7 @@ def test_locked_keyring_session_raises_keyring_locked(locked_keyring_env: dict[s
     assert "keyring.errors.KeyringLocked" in result.stderr or "keyring.errors.InitError" in result.stderr
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_locked_keyring_also_refuses_reads(locked_keyring_env: dict[str, str]) -> None:
     result = _run_python(
         "import keyring; keyring.get_password('rcl-test/infra', 'probe')", locked_keyring_env
@@ -158,7 +160,7 @@ def page_server() -> Iterator[BackgroundServer]:
         yield server
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_browser_opens_evaluates_and_waits(browser: QtBrowser, page_server: BackgroundServer) -> None:
     assert browser.open(page_server.url + "/") == page_server.url + "/"
     assert browser.eval("document.title") == "Infra page"
@@ -168,7 +170,7 @@ def test_browser_opens_evaluates_and_waits(browser: QtBrowser, page_server: Back
     assert browser.url() == page_server.url + "/"
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_browser_awaits_promises_and_reports_rejections(
     browser: QtBrowser, page_server: BackgroundServer
 ) -> None:
@@ -180,7 +182,7 @@ def test_browser_awaits_promises_and_reports_rejections(
         browser.eval("null.property")
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_wait_for_timeout_names_last_value_and_console(
     browser: QtBrowser, page_server: BackgroundServer
 ) -> None:
@@ -191,7 +193,7 @@ def test_wait_for_timeout_names_last_value_and_console(
     assert "page script ran" in str(caught.value)
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_browser_captures_console_and_uncaught_errors(
     browser: QtBrowser, page_server: BackgroundServer
 ) -> None:
@@ -207,7 +209,7 @@ def test_browser_captures_console_and_uncaught_errors(
     assert errors[-1]["source"] == page_server.url + "/throws"
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_screenshot_is_not_blank(
     browser: QtBrowser, page_server: BackgroundServer, artifacts_dir: Path
 ) -> None:
@@ -220,7 +222,7 @@ def test_screenshot_is_not_blank(
     assert [int(v) for v in size] == [1024, 700]
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_blank_screenshot_is_detected(browser: QtBrowser, artifacts_dir: Path) -> None:
     browser.open("about:blank")
     shot = browser.screenshot(artifacts_dir / "blank.png")
@@ -228,7 +230,7 @@ def test_blank_screenshot_is_detected(browser: QtBrowser, artifacts_dir: Path) -
         assert_not_blank(shot)
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_init_script_runs_before_page_scripts(page_server: BackgroundServer) -> None:
     init = "window.__rclInit = 'seen'; console.log('init ran at ' + document.readyState);"
     with QtBrowser(init_script=init) as b:
@@ -238,14 +240,14 @@ def test_init_script_runs_before_page_scripts(page_server: BackgroundServer) -> 
         assert messages.index("init ran at loading") < messages.index("page script ran")
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_failed_load_raises_page_load_error(browser: QtBrowser) -> None:
     dead_port = _unused_port()
     with pytest.raises(PageLoadError, match="failed"):
         browser.open(f"http://127.0.0.1:{dead_port}/", timeout=10)
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_crashed_driver_surfaces_with_stderr_tail(browser: QtBrowser) -> None:
     assert browser.driver_pid is not None
     os.kill(browser.driver_pid, signal.SIGKILL)  # as if Qt WebEngine crashed
@@ -253,7 +255,7 @@ def test_crashed_driver_surfaces_with_stderr_tail(browser: QtBrowser) -> None:
         browser.eval("1 + 1", timeout=5)
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_driver_exits_when_its_stdin_closes() -> None:
     b = QtBrowser().start()
     proc = b._proc
@@ -269,14 +271,14 @@ def _unused_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_busy_page_script_times_out_and_close_still_works(browser: QtBrowser) -> None:
     browser.open("data:text/html,<p>busy</p>")
     with pytest.raises(TimeoutError, match="did not finish within 1 s"):
         browser.eval("while (true) {}", timeout=1)
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_hung_driver_is_killed_and_reported() -> None:
     b = QtBrowser(hang_grace=1).start()
     try:
@@ -296,6 +298,7 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
+@pytest.mark.real
 def test_a_desktop_session_leaves_no_process_or_directory_behind() -> None:
     session = DesktopSession().start()
     pids, root = session.pids(), session.root
@@ -306,7 +309,7 @@ def test_a_desktop_session_leaves_no_process_or_directory_behind() -> None:
     assert not root.exists()
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_closed_browser_leaves_no_process_behind() -> None:
     b = QtBrowser().start()
     reaper, qt = b.pid, b.driver_pid
@@ -317,7 +320,7 @@ def test_closed_browser_leaves_no_process_behind() -> None:
     assert not any(_running(pid) for pid in [reaper, qt, *helpers])
 
 
-@pytest.mark.gui
+@pytest.mark.window
 def test_storage_dir_persists_between_browsers_and_default_profile_does_not(
     page_server: BackgroundServer, tmp_path: Path
 ) -> None:
@@ -336,6 +339,7 @@ def test_storage_dir_persists_between_browsers_and_default_profile_does_not(
         assert fresh.eval("localStorage.getItem('remember')") is None
 
 
+@pytest.mark.real
 def test_sandbox_fixture_answers_over_http(sandbox: Sandbox) -> None:
     import httpx
 

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bench.imports import MARKER, analyze, parse_importtime, split_at_marker
 from bench.procmem import TreeSampler, descendants
 from bench.stats import Summary, paired_ratios, rotation, summarize
@@ -27,6 +29,7 @@ def _importtime(code: str) -> str:
     return proc.stderr
 
 
+@pytest.mark.real
 def test_importtime_records_are_parsed_and_nested_cumulatives_add_up() -> None:
     records = parse_importtime(_importtime("import json"))
     names = [r.name for r in records]
@@ -46,6 +49,7 @@ def test_importtime_records_are_parsed_and_nested_cumulatives_add_up() -> None:
     assert abs(json_record.cumulative_us - total) <= len(children) + 1
 
 
+@pytest.mark.real
 def test_extra_imports_before_the_window_are_those_the_baseline_never_imports() -> None:
     launcher = parse_importtime(_importtime(f"import json, tomllib; import {MARKER}; import csv"))
     baseline = parse_importtime(_importtime(f"import json; import {MARKER}"))
@@ -64,6 +68,7 @@ def test_extra_imports_before_the_window_are_those_the_baseline_never_imports() 
     assert "csv" in figures["launcher_after_window_by_package_ms"]
 
 
+@pytest.mark.real
 def test_tree_sampler_sees_the_root_and_its_child_processes() -> None:
     # a parent that holds ~60 MB and runs one `sleep` child until told to stop
     code = (
@@ -95,6 +100,7 @@ def test_tree_sampler_sees_the_root_and_its_child_processes() -> None:
     assert result.pss_root_kib is not None and 0 < result.pss_root_kib <= result.root_peak_kib
 
 
+@pytest.mark.real
 def test_tree_pss_is_read_while_child_processes_come_and_go() -> None:
     """Like Chromium's helpers: children that end between the /proc scan and the read of their
     smaps_rollup are gone, not a failed sample; every tick of the run has the tree's PSS."""

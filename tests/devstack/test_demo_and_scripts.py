@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "with-desktop-session.sh"

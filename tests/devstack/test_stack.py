@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bench.stack import BENCH_USER, FLOOR_USER, BenchStack, Conditions
 from devstack.demo import DEMO_ORGANIZATION, DemoStack, DemoUser
@@ -25,6 +26,7 @@ def _org_login(url: str, username: str, password: str) -> int:
         return client.post("/api/login", json={"username": username, "password": password}).status_code
 
 
+@pytest.mark.real
 def test_demo_stack_keeps_the_servers_defaults(tmp_path: Path) -> None:
     with DemoStack(tmp_path / "stack", [ALICE], client_start_delay=0.5, password_cost=2**10) as stack:
         assert stack.user is ALICE
@@ -53,6 +55,7 @@ def test_demo_stack_generates_a_demo_user(tmp_path: Path) -> None:
     assert stack.user.password not in repr(stack.user)
 
 
+@pytest.mark.real
 def test_bench_stack_is_the_dev_stack_with_the_benchmarks_users_and_limits(tmp_path: Path) -> None:
     with BenchStack(tmp_path / "stack") as stack:
         assert isinstance(stack, DemoStack)
@@ -87,6 +90,7 @@ def test_bench_stack_is_the_dev_stack_with_the_benchmarks_users_and_limits(tmp_p
         assert stack.logins_between(0, 0) == []
 
 
+@pytest.mark.real
 def test_bench_stack_apply_sets_the_knobs_of_both_servers(tmp_path: Path) -> None:
     with BenchStack(tmp_path / "stack") as stack:
         config_file = stack.write_launcher_config(tmp_path / "launcher.toml")

@@ -1,8 +1,9 @@
 """Fixtures for the launcher's in-process tests: real servers on 127.0.0.1, the real Secret Service, predictable logs.
 
 Every test gets a profile (``Paths.under``) below one session-wide directory and logs there with
-``--verbose`` detail; every password and token a test handles goes into the ``ledger``. The last test
-(``zz_log_scan/test_no_secrets_in_logs.py``) scans all those log files for every secret in the ledger.
+``--verbose`` detail; every password and token a test handles goes into the ``ledger``. When the ledger is
+torn down, after the last test that used it, every one of those log files is searched for every secret in
+it (tests/launcher/log_scan.py); a find fails the run.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from launcher.signin.credentials import CredentialStore
 from launcher.signin.http import make_client
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 from rcsandbox.background import BackgroundServer
+from tests.launcher.log_scan import leaks
 from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
 from tokenservice.config import TokenServiceConfig
@@ -80,10 +82,12 @@ def _secret_values(document: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     ledger = Ledger(root=tmp_path_factory.mktemp("launcher-core-profiles"))
     ledger.add(*EMPLOYEES.values(), *RC_USERS.values(), CREATE_TOKENS_SECRET, "admin-pw")
-    return ledger
+    yield ledger
+    found = leaks(ledger.root, ledger.secrets)
+    assert found == [], f"secrets in the launcher tests' log files: {found}"
 
 
 @pytest.fixture
@@ -101,7 +105,7 @@ def _log_to_profile(profile: Paths) -> Iterator[None]:
 
 
 @pytest.fixture
-def store(profile: Paths) -> Iterator[CredentialStore]:
+def store(profile: Paths, desktop_session: object) -> Iterator[CredentialStore]:
     """The real Secret Service, in this test's namespace; emptied afterwards."""
     credential_store = CredentialStore(profile.keyring_namespace)
     yield credential_store
@@ -241,7 +245,7 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(profile: Paths) -> Callable[..., CliResult]:
+def run_cli(profile: Paths, desktop_session: object) -> Callable[..., CliResult]:
     """Run ``python -m launcher --profile <this test's profile> ARGS`` in a subprocess."""
 
     def run(

@@ -141,8 +141,7 @@ def test_a_bare_link_from_a_url_handler_means_open(argv: list[str], routed: list
 
 
 # ---------------------------------------------------------------------------- the single-instance channel
-
-
+@pytest.mark.real
 def test_open_reaches_the_running_instance_from_a_second_process(tmp_path: Path) -> None:
     first = single_instance.acquire(tmp_path / "a")
     assert first is not None
@@ -168,6 +167,7 @@ def test_open_reaches_the_running_instance_from_a_second_process(tmp_path: Path)
         first.close()
 
 
+@pytest.mark.real
 def test_the_channel_ignores_what_is_neither_show_nor_open(tmp_path: Path) -> None:
     first = single_instance.acquire(tmp_path / "a")
     assert first is not None
@@ -202,6 +202,7 @@ def test_the_channel_ignores_what_is_neither_show_nor_open(tmp_path: Path) -> No
         first.close()
 
 
+@pytest.mark.real
 def test_an_older_launcher_that_only_knows_show_still_comes_forward(tmp_path: Path) -> None:
     data_dir = tmp_path / "old"
     data_dir.mkdir(mode=0o700)

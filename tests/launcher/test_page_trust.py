@@ -104,12 +104,14 @@ def https_server(company_ca) -> Iterator[str]:
     server.server_close()
 
 
+@pytest.mark.real
 def test_doctor_fetches_the_servers_chain_and_judges_it_like_the_page(https_server, company_ca):
     assert check_page_certificate(https_server, company_ca.ca_file) is None
     refusal = check_page_certificate(https_server, None)
     assert refusal is not None and refusal.issuer == "Example Corp Issuing CA"
 
 
+@pytest.mark.real
 def test_doctor_checks_the_chain_through_the_configured_proxy(https_server, company_ca, tmp_path):
     with TinyProxy(tmp_path / "proxy") as proxy:
         assert check_page_certificate(https_server, company_ca.ca_file, proxy=proxy.url) is None
@@ -129,6 +131,7 @@ def _page_certificate_check(profile: Paths, **flat: str) -> Check:
     return next(c for c in checks if c.name == "Page certificate")
 
 
+@pytest.mark.real
 def test_doctor_reports_the_page_certificate_in_plain_words(https_server, company_ca, profile):
     trusted = _page_certificate_check(
         profile, **{"rocketchat.url": https_server, "network.ca_file": str(company_ca.ca_file)}

@@ -17,6 +17,8 @@ import pytest
 from launcher.system import single_instance
 from tests.support.launcher_runs import REPO
 
+pytestmark = pytest.mark.real
+
 
 @pytest.fixture
 def shown(tmp_path: Path) -> Iterator[threading.Event]:

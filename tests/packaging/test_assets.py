@@ -52,6 +52,7 @@ def test_the_window_icon_is_the_256_px_rendering() -> None:
     assert window_icon.read_bytes() == bundle_assets.icon_for("linux").read_bytes()
 
 
+@pytest.mark.real
 def test_desktop_entry_validates_and_names_the_installed_icon_and_command() -> None:
     result = subprocess.run(
         ["desktop-file-validate", str(bundle_assets.DESKTOP_ENTRY)],

@@ -47,6 +47,7 @@ def _exec_arguments(desktop_text: str) -> list[str]:
     return arguments
 
 
+@pytest.mark.real
 def test_linux_autostart_writes_a_valid_desktop_file_and_removes_it(tmp_path: Path) -> None:
     entry = LinuxAutostart(config_home=tmp_path)
     assert not entry.is_enabled()
@@ -66,6 +67,7 @@ def test_linux_autostart_writes_a_valid_desktop_file_and_removes_it(tmp_path: Pa
     assert entry.disable() is False
 
 
+@pytest.mark.real
 @pytest.mark.parametrize(
     "argument",
     ['/tmp/with "quote"/app', "/tmp/back\\slash/app", "/tmp/dollar$HOME/app", "/tmp/tick`x`/app"],
@@ -127,6 +129,7 @@ def test_macos_autostart_with_mocked_home_writes_a_loadable_launch_agent(tmp_pat
     assert not entry.is_enabled()
 
 
+@pytest.mark.real
 @needs_gio
 @pytest.mark.parametrize("folder", AWKWARD_FOLDERS)
 def test_linux_autostart_entry_starts_the_program_from_a_path_with_percent_quotes_and_spaces(

@@ -30,6 +30,7 @@ def _cli(*args: str, profile: Path, config: Path | None = None) -> subprocess.Co
     )
 
 
+@pytest.mark.real
 def test_autostart_on_status_off_round_trip(tmp_path: Path, config_home: Path) -> None:
     desktop_file = config_home / "autostart" / "rocketchat-launcher.desktop"
 
@@ -45,6 +46,7 @@ def test_autostart_on_status_off_round_trip(tmp_path: Path, config_home: Path) -
     assert not desktop_file.exists()
 
 
+@pytest.mark.real
 def test_autostart_enforced_by_the_administrator_cannot_be_turned_off(
     tmp_path: Path, config_home: Path
 ) -> None:

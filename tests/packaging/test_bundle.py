@@ -25,7 +25,7 @@ EMPLOYEE = DemoUser(
 RUN_TIMEOUT = 120
 
 # The first test builds the bundle (conftest.frozen_app: about a minute on 2 cores, more from a cold cache).
-pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 4 * RUN_TIMEOUT)
+pytestmark = [pytest.mark.package, pytest.mark.timeout(BUILD_TIMEOUT + 4 * RUN_TIMEOUT)]
 
 
 def _run(

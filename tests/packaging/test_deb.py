@@ -49,6 +49,7 @@ EMPLOYEE = DemoUser(
 )
 
 pytestmark = [
+    pytest.mark.package,
     pytest.mark.timeout(BUILD_TIMEOUT + 6 * RUN_TIMEOUT),
     pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i needs root (CI runs the tests as root)"),
     pytest.mark.skipif(shutil.which("dpkg") is None, reason="dpkg is not installed (not a Debian system)"),

@@ -30,6 +30,7 @@ WRAPPER = f"./usr/bin/{PACKAGE}"
 BUILD_DEB_TIMEOUT = 120
 
 pytestmark = [
+    pytest.mark.package,
     pytest.mark.timeout(BUILD_TIMEOUT + 2 * BUILD_DEB_TIMEOUT),
     pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is not installed"),
 ]

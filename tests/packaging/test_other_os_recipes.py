@@ -10,6 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +49,7 @@ def test_inno_setup_script_reads_files_that_exist_and_installs_the_config_beside
     assert re.search(r'Source: "\{src\}\\launcher\.toml"; DestDir: "\{app\}".*onlyifdoesntexist', script)
 
 
+@pytest.mark.real
 def test_dmg_script_is_valid_bash_that_packs_the_app_the_spec_names() -> None:
     checked = subprocess.run(["bash", "-n", str(DMG)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr

@@ -43,6 +43,7 @@ def _cli(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(), timeout=60)
 
 
+@pytest.mark.real
 def test_on_status_off_round_trip_keeps_the_users_other_defaults(
     tmp_path: Path, xdg: dict[str, Path]
 ) -> None:
@@ -83,6 +84,7 @@ def test_on_status_off_round_trip_keeps_the_users_other_defaults(
     assert "links open here: off" in _cli("url-handler", "status", profile=tmp_path).stdout
 
 
+@pytest.mark.real
 def test_a_fresh_desk_gets_a_mimeapps_list(tmp_path: Path) -> None:
     handler = LinuxUrlHandler(tmp_path / "data", tmp_path / "config")
     handler.enable(["/opt/rocketchat-launcher/rocketchat-launcher", "open"])
@@ -146,6 +148,7 @@ def test_the_handler_command_is_this_launcher_with_this_profile(tmp_path: Path) 
     ]
 
 
+@pytest.mark.real
 @needs_gio
 @pytest.mark.parametrize("folder", AWKWARD_FOLDERS)
 def test_the_link_entry_passes_the_link_from_a_path_with_percent_quotes_and_spaces(

@@ -1,7 +1,13 @@
-"""Fixtures for the rcsandbox contract tests: a fresh in-process Sandbox per test, over real HTTP."""
+"""Fixtures for the rcsandbox contract tests: a fresh Sandbox per test.
+
+``http`` talks to the sandbox's app in process (tests/support/in_process.py: the same requests and
+answers, no socket) unless the test is marked ``real``: then the sandbox serves on 127.0.0.1 and ``http`` goes over
+the socket, for the tests whose subject is the server itself (restarts, TLS, concurrency, timing).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -10,6 +16,7 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
+from tests.support.in_process import InProcessTransport
 
 SECRET = "sandbox-secret"
 T = TypeVar("T")
@@ -29,15 +36,38 @@ def make_config(**overrides: object) -> SandboxConfig:
 
 
 @pytest.fixture
-def rc() -> Iterator[Sandbox]:
-    with Sandbox(make_config()) as sandbox:
+def rc(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    sandbox = Sandbox(make_config())
+    if request.node.get_closest_marker("real") is None:
+        yield sandbox
+        return
+    with sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def http(rc: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=rc.url, timeout=10.0) as client:
+    with client_for(rc) as client:
         yield client
+
+
+@contextlib.contextmanager
+def client_for(rc: Sandbox) -> Iterator[httpx.Client]:
+    """An httpx client for ``rc``: over its socket once started, else to its app in process."""
+    if rc.running:
+        with httpx.Client(base_url=rc.url, timeout=10.0) as client:
+            yield client
+        return
+    with httpx.Client(transport=InProcessTransport(rc.app), base_url=rc.url, timeout=10.0) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def in_process(config: SandboxConfig) -> Iterator[tuple[Sandbox, httpx.Client]]:
+    """A sandbox with ``config`` and a client to its app in process (no socket)."""
+    sandbox = Sandbox(config)
+    with client_for(sandbox) as client:
+        yield sandbox, client
 
 
 def auth_headers(user_id: str, token: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""`python -m rcsandbox`: help text, option errors, and a real server process on a free port."""
+"""`python -m rcsandbox`: help text and option errors (its `main()` in process: argparse's exits and
+output are the program's), and a real server process on a free port."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from rcsandbox.__main__ import main
 
 REPO = Path(__file__).resolve().parents[2]
 OPTIONS = [
@@ -37,18 +40,26 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_help_documents_every_option_and_setting() -> None:
-    result = _run("--help")
-    assert result.returncode == 0
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of ``python -m rcsandbox ARGS`` that stop before serving."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_help_documents_every_option_and_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    returncode, stdout, _ = _main(capsys, "--help")
+    assert returncode == 0
     for option in OPTIONS:
-        assert option in result.stdout
+        assert option in stdout
     for setting in (
         "Iframe_Integration_receive_origin",
         "Accounts_Iframe_api_method",
         "Accounts_LoginExpiration",
     ):
-        assert setting in result.stdout
-    assert "NOT Rocket.Chat" in result.stdout
+        assert setting in stdout
+    assert "NOT Rocket.Chat" in stdout
 
 
 @pytest.mark.parametrize(
@@ -63,10 +74,19 @@ def test_help_documents_every_option_and_setting() -> None:
         (["--port", "70000"], "is not a port number"),
     ],
 )
-def test_bad_options_exit_2_with_one_sentence(args: list[str], message: str) -> None:
-    result = _run(*args)
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+def test_bad_options_exit_2_with_one_sentence(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    returncode, _, stderr = _main(capsys, *args)
+    assert returncode == 2
+    assert message in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.real
+def test_the_module_runs_as_a_program() -> None:
+    """What the in-process calls above cannot show: `python -m rcsandbox` reaches `main()`."""
+    result = _run("--port", "70000")
+    assert result.returncode == 2 and "is not a port number" in result.stderr
 
 
 @pytest.fixture
@@ -92,6 +112,7 @@ def cli_server(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@pytest.mark.real
 def test_cli_server_answers_with_seeded_users_settings_and_secret(cli_server: str) -> None:
     with httpx.Client(base_url=cli_server, timeout=10) as http:
         assert http.get("/api/info").json()["version"] == "8.0"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from rcsandbox import Sandbox
 
 from .conftest import make_config
 
 
+@pytest.mark.real
 def test_requests_are_logged_without_query_and_with_a_short_user_agent() -> None:
     with Sandbox(make_config(record_requests=True)) as rc, httpx.Client(base_url=rc.url) as http:
         _, token = rc.login_token("alice")

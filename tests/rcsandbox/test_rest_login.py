@@ -12,7 +12,7 @@ import pytest
 
 from rcsandbox import ConfigError, Sandbox
 
-from .conftest import make_config
+from .conftest import in_process, make_config
 
 LOGGED_OUT = "You've been logged out by the server. Please log in again."
 EXPIRED = "Your session has expired. Please log in again."
@@ -153,10 +153,7 @@ def test_iframe_token_login_fails_unless_configured(rc: Sandbox, http: httpx.Cli
 
 
 def test_login_rate_limit_answers_429_with_ratelimit_headers() -> None:
-    with (
-        Sandbox(make_config(login_rate_limit=3, login_rate_window=60.0)) as rc,
-        httpx.Client(base_url=rc.url) as http,
-    ):
+    with in_process(make_config(login_rate_limit=3, login_rate_window=60.0)) as (rc, http):
         answers = [http.post("/api/v1/login", json={"user": "alice", "password": "wrong"}) for _ in range(4)]
         assert [a.status_code for a in answers] == [401, 401, 401, 429]
         assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
@@ -177,10 +174,7 @@ def test_login_rate_limit_answers_429_with_ratelimit_headers() -> None:
 
 
 def test_login_rate_window_resets() -> None:
-    with (
-        Sandbox(make_config(login_rate_limit=1, login_rate_window=0.5)) as rc,
-        httpx.Client(base_url=rc.url) as http,
-    ):
+    with in_process(make_config(login_rate_limit=1, login_rate_window=0.5)) as (rc, http):
         assert http.post("/api/v1/login", json={"user": "alice", "password": "alice-pw"}).status_code == 200
         assert http.post("/api/v1/login", json={"user": "alice", "password": "alice-pw"}).status_code == 429
         deadline = time.monotonic() + 5
@@ -194,6 +188,7 @@ def test_login_rate_window_resets() -> None:
         assert codes == {401}
 
 
+@pytest.mark.real  # other callers are answered while one waits: concurrency over the socket
 def test_resume_delay_holds_back_only_the_pages_resume_logins_without_blocking_the_server() -> None:
     with Sandbox(make_config(resume_delay=1.0)) as rc:
         _, token = rc.login_token("alice")

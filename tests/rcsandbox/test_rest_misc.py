@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from rcsandbox import Sandbox
 
@@ -62,6 +63,7 @@ def test_latency_knob_delays_rest_answers(rc: Sandbox, http: httpx.Client) -> No
     assert time.monotonic() - started >= 0.3
 
 
+@pytest.mark.real  # a half-sent request on a real socket
 def test_a_caller_that_goes_away_mid_request_is_no_route_failure(rc, caplog) -> None:
     """A page reloaded while its login was on the wire: before, every such request logged a traceback as
     "sandbox route /api/v1/login failed" (seen in every benchmark run)."""

@@ -11,7 +11,7 @@ import pytest
 from rcsandbox import ConfigError, Sandbox, SandboxConfig
 from rcsandbox.ratelimit import UNLIMITED
 
-from .conftest import login, make_config
+from .conftest import in_process, login, make_config
 
 COUNTED = str(UNLIMITED)  # the default: counted, never refused
 
@@ -90,10 +90,7 @@ def test_the_default_counts_without_refusing_and_the_config_key_limits(
     answers = [http.get("/api/info") for _ in range(3)]
     assert [a.status_code for a in answers] == [200] * 3 and all(_limits(a) is None for a in answers)
     # Rocket.Chat's own default, from the config.
-    with (
-        Sandbox(make_config(rest_rate_limit=10, rest_rate_window=60.0)) as limited,
-        httpx.Client(base_url=limited.url) as client,
-    ):
+    with in_process(make_config(rest_rate_limit=10, rest_rate_window=60.0)) as (_, client):
         codes = [client.get("/api/info").status_code for _ in range(11)]
         assert codes == [200] * 10 + [429]
         assert client.get("/api/v1/settings.public").status_code == 200

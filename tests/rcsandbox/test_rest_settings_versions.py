@@ -9,7 +9,7 @@ import pytest
 
 from rcsandbox import ConfigError, Sandbox, SandboxConfig
 
-from .conftest import make_config
+from .conftest import in_process, make_config
 
 WANTED = "Iframe_Integration_receive_enable"
 
@@ -19,7 +19,7 @@ def _public(http: httpx.Client, **params: object) -> httpx.Response:
 
 
 def test_old_servers_ignore_the_id_filter_and_page_through_hundreds() -> None:
-    with Sandbox(make_config(version="6.13.0")) as rc, httpx.Client(base_url=rc.url) as http:
+    with in_process(make_config(version="6.13.0")) as (_, http):
         assert http.get("/api/info").json()["version"] == "6.13"
         first = _public(http, _id=WANTED).json()
         assert first["count"] == 50 and first["offset"] == 0 and first["total"] >= 300
@@ -42,7 +42,7 @@ def test_count_is_capped_at_100(rc: Sandbox, http: httpx.Client) -> None:
 
 
 def test_old_query_parameter_selects_by_id() -> None:
-    with Sandbox(make_config(version="6.5.1")) as rc, httpx.Client(base_url=rc.url) as http:
+    with in_process(make_config(version="6.5.1")) as (rc, http):
         rc.set_setting(WANTED, True)
         query = json.dumps({"_id": {"$in": [WANTED, "Accounts_LoginExpiration", "No_Such"]}})
         answer = _public(http, query=query).json()

@@ -9,7 +9,7 @@ import pytest
 
 from rcsandbox import Sandbox
 
-from .conftest import SECRET, auth_headers, login, make_config
+from .conftest import SECRET, auth_headers, in_process, login, make_config
 
 NEW_USER = {"username": "carol", "name": "Carol Poe", "email": "carol@example.com", "password": "carol-pw"}
 
@@ -187,7 +187,7 @@ def test_wrong_secret_and_missing_permission_are_refused_the_same_way(
 
 
 def test_without_configured_secret_create_token_is_refused() -> None:
-    with Sandbox(make_config(create_tokens_secret=None)) as rc, httpx.Client(base_url=rc.url) as http:
+    with in_process(make_config(create_tokens_secret=None)) as (rc, http):
         body = {"userId": rc.user_id("alice"), "secret": "anything"}
         response = http.post("/api/v1/users.createToken", json=body, headers=login(http, "admin", "admin-pw"))
         assert response.status_code == 400 and response.json() == NOT_AUTHORIZED

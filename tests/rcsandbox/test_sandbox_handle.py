@@ -12,6 +12,7 @@ from rcsandbox import ConfigError, Sandbox, SandboxConfig, SandboxUser, load_con
 from .conftest import auth_headers, make_config
 
 
+@pytest.mark.real
 def test_stop_and_start_keep_port_and_data() -> None:
     with Sandbox(make_config()) as rc:
         user_id, token = rc.login_token("alice")
@@ -77,9 +78,9 @@ def test_unknown_user_in_handle_calls_is_config_error(rc: Sandbox) -> None:
         rc.set_setting("Nope", 1)
 
 
-def test_add_user_then_log_in(rc: Sandbox) -> None:
+def test_add_user_then_log_in(rc: Sandbox, http: httpx.Client) -> None:
     rc.add_user(SandboxUser("dora", "dora-pw", name="Dora"))
-    response = httpx.post(rc.url + "/api/v1/login", json={"user": "dora", "password": "dora-pw"})
+    response = http.post("/api/v1/login", json={"user": "dora", "password": "dora-pw"})
     assert response.status_code == 200 and response.json()["data"]["me"]["name"] == "Dora"
     with pytest.raises(ConfigError):
         rc.add_user(SandboxUser("dora", "x-pw"))

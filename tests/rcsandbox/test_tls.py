@@ -19,6 +19,7 @@ from .conftest import make_config
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.real
 def test_sandbox_serves_https_with_the_given_certificate(tmp_path: Path) -> None:
     certs = make_test_ca(tmp_path / "tls")
     trusted = ssl.create_default_context(cafile=str(certs.ca_file))
@@ -41,6 +42,7 @@ def test_missing_tls_files_are_config_errors(tmp_path: Path) -> None:
         Sandbox(make_config(), tls=(tmp_path / "nope.pem", tmp_path / "nope-key.pem"))
 
 
+@pytest.mark.real
 def test_cli_serves_https(tmp_path: Path) -> None:
     certs = make_test_ca(tmp_path / "tls")
     args = ["--port", "0", "--tls-cert", str(certs.cert_file), "--tls-key", str(certs.key_file)]
@@ -59,6 +61,7 @@ def test_cli_serves_https(tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
+@pytest.mark.real
 @pytest.mark.parametrize(
     "args",
     [["--tls-cert", "x.pem"], ["--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent-key.pem"]],

@@ -18,7 +18,7 @@ from tests.support.browser import QtBrowser
 
 from .conftest import auth_headers, make_config, wait_until
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 # Recorded from document creation on, before any page script: every CustomEvent the client fires and
 # every {eventName} message it posts to `parent` (= window in a top-level page).

@@ -24,7 +24,7 @@ from tests.support.browser import QtBrowser
 
 from .conftest import make_config, wait_until
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 LOGGED_IN = "document.body.dataset.state === 'logged-in'"
 STARTED = "document.documentElement.dataset.client === 'started' && !!document.body.dataset.state"

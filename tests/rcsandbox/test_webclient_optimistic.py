@@ -17,7 +17,7 @@ from tests.support.browser import QtBrowser
 
 from .conftest import auth_headers, make_config
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 # From document creation on: the login events, and every setItem/removeItem on localStorage (key only).
 RECORDER = """

@@ -17,7 +17,7 @@ from tests.support.browser import QtBrowser
 from .conftest import make_config, wait_until
 from .test_webclient import LOGGED_IN, LOGGED_OUT, STARTED, post_command
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 RECORDER = """
 window.__seen = [];

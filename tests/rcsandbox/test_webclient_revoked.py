@@ -9,7 +9,7 @@ from tests.support.browser import QtBrowser
 
 from .conftest import make_config
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 RECORDER = """
 window.__seen = [];

@@ -1,5 +1,8 @@
 """A private desktop session for the test run: D-Bus session bus, unlocked gnome-keyring, Xvfb.
 
+``prepare()`` makes only the private HOME and XDG_RUNTIME_DIR (every run uses them); ``start()`` starts
+the processes, which tests/conftest.py does only when a test of a costly tier needs them.
+
 Why: the launcher stores secrets in the real Secret Service and shows a real Qt WebEngine window. Tests
 must exercise both without touching the developer's own keyring, bus or screen, and without leaving
 processes behind (docs/platform-notes.md#linux-test-session).
@@ -98,19 +101,35 @@ class DesktopSession:
 
     # -- public -------------------------------------------------------------------------------
 
+    def prepare(self) -> dict[str, str]:
+        """Make the throw-away HOME and XDG_RUNTIME_DIR (no process yet); return those two variables.
+
+        The test run exports them at once, so that nothing reaches the developer's own files, and
+        calls ``start()`` only when a test needs the bus, the keyring or the display.
+        """
+        if self.root is None:
+            if sys.platform.startswith("linux"):  # owners are looked up in /proc
+                _remove_abandoned_roots()
+            self.root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
+            (self.root / "owner.pid").write_text(str(os.getpid()))
+            (self.root / "home").mkdir()
+            runtime = self.root / "runtime"
+            runtime.mkdir(mode=0o700)
+            runtime.chmod(0o700)
+        return {"HOME": str(self.root / "home"), "XDG_RUNTIME_DIR": str(self.root / "runtime")}
+
+    @property
+    def running(self) -> bool:
+        """True once ``start()`` has started the processes (until ``stop()``)."""
+        return bool(self._processes)
+
     def start(self) -> DesktopSession:
         started = time.monotonic()
-        _remove_abandoned_roots()
-        self.root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
-        (self.root / "owner.pid").write_text(str(os.getpid()))
-        home = self.root / "home"
-        runtime = self.root / "runtime"
-        home.mkdir()
-        runtime.mkdir(mode=0o700)
-        runtime.chmod(0o700)
+        dirs = self.prepare()
+        home, runtime = Path(dirs["HOME"]), Path(dirs["XDG_RUNTIME_DIR"])
         if self.keyring_file is not None:
             keyrings = home / ".local" / "share" / "keyrings"
-            keyrings.mkdir(parents=True)
+            keyrings.mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.keyring_file, keyrings / "login.keyring")
         base = _base_environment(home, runtime)
         try:

@@ -12,6 +12,8 @@ from rcsandbox import Sandbox
 
 from .conftest import EMPLOYEES, SECRET, RunningService
 
+pytestmark = pytest.mark.real
+
 
 def test_one_audit_line_per_token_issued_without_the_token(
     rc: Sandbox, service: RunningService, caplog: pytest.LogCaptureFixture

@@ -13,6 +13,8 @@ from rcsandbox import Sandbox
 
 from .conftest import EMPLOYEES, RunningService
 
+pytestmark = pytest.mark.real
+
 CONCURRENT = 50
 
 

@@ -25,6 +25,8 @@ from tokenservice.directory import UsersFileDirectory
 from .conftest import EMPLOYEES, SECRET, write_users_file
 from .rawhttp import RawConnection
 
+pytestmark = pytest.mark.real
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "tokenservice" / "tokenservice.example.toml"
 

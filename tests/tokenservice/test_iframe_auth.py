@@ -9,10 +9,13 @@ import contextlib
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from rcsandbox import Sandbox
 
 from .conftest import RunningService, rc_me
+
+pytestmark = pytest.mark.real
 
 WRONG_ORIGIN = "http://evil.example"
 

@@ -22,7 +22,7 @@ from tests.support.browser import QtBrowser
 from .conftest import RunningService
 from .devtools import DevTools
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.window
 
 LOGGED_IN = "document.body.getAttribute('data-state') === 'logged-in'"
 

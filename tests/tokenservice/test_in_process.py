@@ -21,6 +21,8 @@ from tokenservice.app import create_app
 
 from .conftest import SECRET, RunningService
 
+pytestmark = pytest.mark.real
+
 RC_URL = "http://rc.test"
 
 

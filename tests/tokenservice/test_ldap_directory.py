@@ -30,6 +30,8 @@ from tokenservice.throttle import ThrottleSettings
 
 from .conftest import RunningService
 
+pytestmark = pytest.mark.real
+
 USERS = [
     LdapUser("alice", "alice-ldap-pw", "Alice Doe", "alice@example.com"),
     LdapUser("jürgen", "jürgen-ldap-pw", "Jürgen Müller", "juergen@example.com"),

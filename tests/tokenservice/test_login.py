@@ -16,6 +16,8 @@ from tokenservice.throttle import ThrottleSettings
 
 from .conftest import EMPLOYEES, RunningService, write_users_file
 
+pytestmark = pytest.mark.real
+
 
 def test_login_gives_bearer_and_httponly_cookie(service: RunningService) -> None:
     resp = service.login("alice")

@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from rcsandbox import Sandbox
 
 from .test_config_and_cli import _sandbox_config, _serving
+
+pytestmark = pytest.mark.real
 
 # Someone typed their password into the username field, then the password field too.
 MISTYPED = "Winter2026!Tr0ub4dor"

@@ -20,6 +20,8 @@ from tests.support.servers import RedisServer, free_port, stop_process, wait_for
 from .conftest import EMPLOYEES, write_users_file
 from .test_config_and_cli import REPO, _edit, _sandbox_config
 
+pytestmark = pytest.mark.real
+
 CONCURRENT = 50
 
 

@@ -16,6 +16,8 @@ from tokenservice.throttle import ThrottleSettings
 
 from .conftest import EMPLOYEES, RunningService
 
+pytestmark = pytest.mark.real
+
 
 def _metric(text: str, name: str) -> float:
     match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)

@@ -16,6 +16,8 @@ from tokenservice.ldap_directory import LdapDirectory
 
 from .conftest import RunningService
 
+pytestmark = pytest.mark.real
+
 
 @pytest.fixture(scope="module")
 def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:

@@ -6,9 +6,12 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from .conftest import RunningService
 from .rawhttp import RawConnection
+
+pytestmark = pytest.mark.real
 
 CAP = 8 * 1024
 

@@ -17,6 +17,8 @@ from rcsandbox import Sandbox
 
 from .conftest import RunningService, rc_me
 
+pytestmark = pytest.mark.real
+
 # Longer than one check with Rocket.Chat vouches for a token (tokenservice.tokens.CONFIRM_WINDOW, a few
 # seconds), shorter than the periodic re-check (token_revalidate_after, 300 s by default).
 PAST_CONFIRMATION = 10.0

@@ -17,6 +17,8 @@ from tokenservice.state import redact_url
 
 from .conftest import EMPLOYEES, RunningService, base_config
 
+pytestmark = pytest.mark.real
+
 CONCURRENT = 50
 
 

@@ -20,6 +20,8 @@ from tests.support.servers import free_port, wait_for_http
 from .conftest import EMPLOYEES
 from .test_config_and_cli import REPO, _edit, _sandbox_config
 
+pytestmark = pytest.mark.real
+
 GRACE = 2
 
 

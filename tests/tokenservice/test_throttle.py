@@ -7,12 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tokenservice.directory import Employee, UsersFileDirectory
 from tokenservice.known_addresses import KnownAddresses
 from tokenservice.throttle import ThrottleSettings
 
 from .conftest import EMPLOYEES, RunningService
+
+pytestmark = pytest.mark.real
 
 
 class SlowDirectory:

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from rcsandbox import Sandbox, SandboxUser
 from tokenservice.config import ServiceAccount
 
 from .conftest import RunningService, rc_me
+
+pytestmark = pytest.mark.real
 
 
 def test_first_token_creates_the_user_from_the_directory(rc: Sandbox, service: RunningService) -> None:

@@ -21,6 +21,8 @@ from tokenservice.throttle import ThrottleSettings
 
 from .conftest import EMPLOYEES, RunningService
 
+pytestmark = pytest.mark.real
+
 LDAP_USERS = [
     LdapUser("alice", "alice-ldap-pw", "Alice Doe", "alice@example.com"),
     LdapUser("jürgen", "jürgen-ldap-pw", "Jürgen Müller", "juergen@example.com"),

@@ -7,11 +7,14 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from launcher.doctor.checks import exit_code, format_text, run_checks
 from launcher.paths import Paths
 from launcher.signin.credentials import CredentialStore
 from tests.launcher.conftest import EMPLOYEES, REPO_ROOT, keyring_entry, to_toml
+
+pytestmark = pytest.mark.real
 
 
 def configure(profile: Paths, **flat) -> None:

@@ -254,6 +254,7 @@ def test_every_key_has_help_and_a_checked_default():
             assert spec.check(spec.default, None) == spec.default, spec.name
 
 
+@pytest.mark.real
 def test_config_command_prints_values_and_sources(run_cli, profile: Paths):
     write(profile.user_config_file, f'[rocketchat]\nurl = "{RC}"\n[organization]\nurl = "{ORG}"\n')
 
@@ -266,6 +267,7 @@ def test_config_command_prints_values_and_sources(run_cli, profile: Paths):
     assert f"  user: {profile.user_config_file} (found)" in lines
 
 
+@pytest.mark.real
 def test_config_command_with_a_bad_file_exits_1_with_the_message(run_cli, profile: Paths):
     write(profile.user_config_file, '[rocketchat]\nurll = "x"\n')
 
@@ -278,6 +280,7 @@ def test_config_command_with_a_bad_file_exits_1_with_the_message(run_cli, profil
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.real
 def test_config_command_lists_what_is_set_then_says_what_is_missing(run_cli, profile: Paths):
     result = run_cli("config")
 

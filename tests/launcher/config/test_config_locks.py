@@ -161,6 +161,7 @@ def admin_env(tmp_path: Path, rc_url: str) -> dict[str, str]:
     return {"XDG_CONFIG_DIRS": str(tmp_path / "xdg")}
 
 
+@pytest.mark.real
 def test_config_command_shows_the_lock_and_what_was_ignored(run_cli, profile: Paths, tmp_path: Path):
     import os
 
@@ -181,6 +182,7 @@ def test_config_command_shows_the_lock_and_what_was_ignored(run_cli, profile: Pa
     ) in result.stdout
 
 
+@pytest.mark.real
 def test_doctor_warns_about_ignored_settings(rc, store, profile: Paths, tmp_path: Path, monkeypatch):
     from launcher.doctor.checks import run_checks
 
@@ -344,6 +346,7 @@ def test_the_system_folder_is_listed_once_and_last(tmp_path: Path, system_folder
     ]
 
 
+@pytest.mark.real
 def test_the_tests_launchers_never_read_the_machines_system_folder(run_cli):
     """tests/conftest.py points the system folder of this process and of every Python it starts
     (tests/support/site/sitecustomize.py) at an empty folder of the test session."""
@@ -356,6 +359,7 @@ def test_the_tests_launchers_never_read_the_machines_system_folder(run_cli):
     assert "/etc/xdg" not in result.stdout + result.stderr
 
 
+@pytest.mark.real
 def test_a_user_files_login_address_does_not_receive_the_password(
     rc, org, run_cli, profile: Paths, tmp_path: Path, ledger
 ):

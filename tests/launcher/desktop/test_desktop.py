@@ -12,7 +12,7 @@ import pytest
 from tests.launcher.desktop.desktop_bus import NotificationServer, StatusNotifierWatcher, largest_pixmap
 from tests.support.launcher_runs import ALICE, ORGANIZATION
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 
 def _red_pixels(pixmaps: list) -> int:

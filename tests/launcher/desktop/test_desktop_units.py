@@ -126,6 +126,7 @@ def test_window_place_is_kept_on_a_screen(tmp_path):
     assert window_state.load(tmp_path / "missing") is None
 
 
+@pytest.mark.real
 def test_single_instance_answers_a_second_start_only_for_the_same_profile(tmp_path):
     first = single_instance.acquire(tmp_path / "a")
     assert first is not None

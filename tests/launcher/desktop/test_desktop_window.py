@@ -9,7 +9,7 @@ import pytest
 
 from tests.launcher.desktop.desktop_bus import StatusNotifierWatcher
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 
 @pytest.fixture

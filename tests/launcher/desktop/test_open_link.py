@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.launcher_runs import REPO
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 LANDING_WAIT_S = 90.0  # generous: the wait ends as soon as the page is there
 

@@ -106,6 +106,7 @@ def test_missing_chunk_reads_as_nothing_stored_not_as_a_truncated_value():
     assert store.load_session() is None
 
 
+@pytest.mark.real
 def test_real_secret_service_round_trip_with_chunks(store: CredentialStore):
     session = long_session(4000)
     store.save_session(session)
@@ -127,6 +128,7 @@ def test_real_secret_service_round_trip_with_chunks(store: CredentialStore):
     assert keyring.get_password(store.service("org-session"), "session#1") is None
 
 
+@pytest.mark.real
 def test_namespaces_are_separate(store: CredentialStore):
     other = CredentialStore(store.namespace + "-other")
     store.save_login("alice", "pw-one")
@@ -175,6 +177,7 @@ def configure(profile) -> None:
     )
 
 
+@pytest.mark.real
 def test_sign_in_without_a_keyring_fails_before_asking_anyone(run_cli, no_keyring_env, profile):
     configure(profile)
     result = run_cli(
@@ -194,6 +197,7 @@ def test_sign_in_without_a_keyring_fails_before_asking_anyone(run_cli, no_keyrin
     )
 
 
+@pytest.mark.real
 def test_sign_in_with_a_locked_keyring(run_cli, locked_keyring_env, profile):
     configure(profile)
     result = run_cli(
@@ -212,6 +216,7 @@ def test_sign_in_with_a_locked_keyring(run_cli, locked_keyring_env, profile):
     )
 
 
+@pytest.mark.real
 def test_doctor_reports_an_absent_keyring(run_cli, no_keyring_env, profile):
     configure(profile)
     result = run_cli("doctor", env=no_keyring_env)
@@ -248,6 +253,7 @@ def _replaced_between_search_and_read(store: CredentialStore, new_value: str, ti
     return backend
 
 
+@pytest.mark.real
 def test_a_token_replaced_while_it_is_read_is_read_again(store: CredentialStore):
     store.save_token(RocketChatToken("old-token-" + "o" * 33, "u" * 17), "https://chat.example.com")
     fresh = CredentialStore(store.namespace + "-scratch")
@@ -261,6 +267,7 @@ def test_a_token_replaced_while_it_is_read_is_read_again(store: CredentialStore)
     assert racing.load_token("https://chat.example.com") == RocketChatToken("new-token-" + "n" * 33, "u" * 17)
 
 
+@pytest.mark.real
 def test_an_entry_that_never_stops_changing_is_one_clear_error(store: CredentialStore):
     store.save_token(RocketChatToken("old-token-" + "o" * 33, "u" * 17), "https://chat.example.com")
     value = keyring.get_password(store.service("rocketchat-token"), "token")

@@ -40,6 +40,7 @@ class DerivedSecretService(SecretService.Keyring):
     viable = False
 
 
+@pytest.mark.real
 def test_the_real_secret_service_passes(store: CredentialStore):
     assert store.check() == "keyring.backends.SecretService.Keyring"
     assert os_store(store.backend)

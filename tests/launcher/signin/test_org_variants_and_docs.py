@@ -52,6 +52,7 @@ def variant_service(rc):
         yield server.url
 
 
+@pytest.mark.real
 def test_configured_layout_signs_in(rc, variant_service, store, settings_for, client_for, ledger):
     settings = settings_for(
         rc.url,

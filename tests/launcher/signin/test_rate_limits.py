@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from launcher.signin.flow import Failed, SignedIn, SignInFlow
 from tests.launcher.conftest import EMPLOYEES
 from tests.launcher.signin.conftest import assert_login_kept, stored_alice
+
+pytestmark = pytest.mark.real
 
 
 def _limited(wait_s: float) -> JSONResponse:

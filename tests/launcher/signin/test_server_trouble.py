@@ -7,12 +7,15 @@ import asyncio
 import threading
 
 import httpx
+import pytest
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from launcher.signin.flow import Failed, RocketChatToken, SignedIn, SignInFlow
 from tests.launcher.conftest import EMPLOYEES, keyring_entry
 from tests.launcher.signin.conftest import assert_login_kept, free_port, stored_alice
+
+pytestmark = pytest.mark.real
 
 
 def test_organization_down_connection_refused(rc, store, settings_for, client_for):

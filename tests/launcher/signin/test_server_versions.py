@@ -13,6 +13,7 @@ from tests.launcher.conftest import to_toml
 WANTED = ["Iframe_Integration_receive_enable", "Iframe_Integration_receive_origin"]
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("version", ["6.9.0", "7.10.0", "8.0.0"])
 def test_the_iframe_settings_are_read_on_every_version(rc, client_for, settings_for, version):
     rc.set_version(version)
@@ -28,6 +29,7 @@ def test_the_iframe_settings_are_read_on_every_version(rc, client_for, settings_
     }
 
 
+@pytest.mark.real
 def test_an_old_server_really_hides_the_settings_behind_the_first_page(rc):
     """The 6.x mode is what makes the test above mean something: one request by `_id` misses them."""
     import httpx
@@ -39,6 +41,7 @@ def test_an_old_server_really_hides_the_settings_behind_the_first_page(rc):
     assert first_page["total"] > len(first_page["settings"])
 
 
+@pytest.mark.real
 def test_a_setting_the_server_does_not_list_is_unknown_not_off(rc, client_for, settings_for):
     values = RocketChatClient(rc.url, client_for(settings_for(rc.url, mode="rocketchat"))).public_settings(
         ["Iframe_Integration_receive_enable", "No_Such_Setting"]
@@ -48,6 +51,7 @@ def test_a_setting_the_server_does_not_list_is_unknown_not_off(rc, client_for, s
     assert values["Iframe_Integration_receive_enable"] is rc.setting("Iframe_Integration_receive_enable")
 
 
+@pytest.mark.real
 def test_doctor_names_the_version_and_what_follows_from_it(rc, profile):
     rc.set_version("6.9.0")
     rc.set_setting("Iframe_Integration_receive_origin", rc.origin)  # "*" is a warning (issue 31, M6)

@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.flow import Failed, NeedsCredentials, SignedIn, SignInFlow
 from launcher.signin.tokens import RocketChatToken
 from tests.launcher.conftest import EMPLOYEES, RC_USERS, keyring_entry
+
+pytestmark = pytest.mark.real
 
 
 def rc_accepts(rc_url: str, token: RocketChatToken) -> bool:

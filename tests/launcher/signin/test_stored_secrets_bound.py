@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from launcher.config import load_settings
 from launcher.paths import Paths
 from launcher.signin.flow import NeedsCredentials, SignedIn, SignInFlow
 from tests.launcher.conftest import EMPLOYEES, RC_USERS, keyring_entry, to_toml
+
+pytestmark = pytest.mark.real
 
 
 def redirected(profile: Paths, tmp_path: Path, **flat) -> object:

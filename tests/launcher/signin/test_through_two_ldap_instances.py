@@ -27,6 +27,8 @@ from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
 from tokenservice.ldap_directory import LdapDirectory
 
+pytestmark = pytest.mark.real
+
 ALICE = LdapUser("alice", "alice-ldap-pw", "Alice Doe", "alice@example.com")
 
 

@@ -22,6 +22,8 @@ from launcher.errors import ServerUnreachable
 from launcher.signin.http import make_client
 from launcher.signin.rcclient import RocketChatClient
 
+pytestmark = pytest.mark.real
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])

@@ -15,7 +15,7 @@ from launcher.window import webstate
 from rcsandbox.config import SandboxUser
 from tests.support.launcher_runs import ALICE
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 FINISH = ["signed-in", "error", "signin"]
 

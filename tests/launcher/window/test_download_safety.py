@@ -21,7 +21,7 @@ import pytest
 from tests.launcher.desktop.desktop_bus import NotificationServer
 from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 #: what the foreign frame runs: one data: download of a launcher disguised as a PDF on load, then a
 #: burst of 30 (15 data:, 15 blob: of 2 MiB, 300 ms apart) each time the top page posts "burst"

@@ -20,7 +20,7 @@ import pytest
 from rcsandbox import SandboxUser
 from tests.support.launcher_runs import ALICE, Launcher, LiveRun, OtherOrigin
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 
 def _configure(launcher: Launcher, text: str) -> None:

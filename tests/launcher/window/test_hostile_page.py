@@ -27,7 +27,7 @@ from launcher.signin.credentials import CredentialStore
 from launcher.window.injection import WAKE_MARKER
 from tests.support.launcher_runs import ALICE, ORGANIZATION, Launcher
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 #: What answers from Python look like in the recorder; none may ever arrive.
 ANSWERS = {"returned", "api-settled", "channel-init", "channel-reply", "channel-message", "external-reply"}

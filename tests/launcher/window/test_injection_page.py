@@ -7,7 +7,7 @@ import pytest
 
 from launcher.window.injection import cover_script, login_tick
 
-pytestmark = [pytest.mark.gui]
+pytestmark = pytest.mark.window
 
 _RECORD_MESSAGES = (
     "window.__messages = [];"

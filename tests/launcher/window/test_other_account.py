@@ -16,7 +16,7 @@ import pytest
 from rcsandbox import SandboxUser
 from tests.support.launcher_runs import Launcher, LiveRun
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 MALLORY = SandboxUser(
     username="mallory", password="mallory-throwaway-pw", name="Mallory", email="m@example.com", roles=["user"]

@@ -15,7 +15,7 @@ from tests.support.certs import CertFiles, make_test_ca
 from tests.support.launcher_runs import ALICE, Launcher
 from tests.support.servers import TinyProxy
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 TEN_SECONDS = 10.0
 RECEIVE_ON = {"Iframe_Integration_receive_enable": True}

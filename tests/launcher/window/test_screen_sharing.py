@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 PICKER = "launcher-screen-picker"
 

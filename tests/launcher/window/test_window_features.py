@@ -19,7 +19,7 @@ import pytest
 from tests.launcher.desktop.desktop_bus import NotificationServer
 from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 
 def _configure(launcher: Launcher, text: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from launcher.signin.credentials import CredentialStore
 from tests.support.launcher_runs import ALICE, ORGANIZATION
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 
 def test_first_run_fills_and_submits_the_sign_in_form(make_launcher, artifacts_dir):
