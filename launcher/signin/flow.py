@@ -19,7 +19,6 @@ address; they are bound to the configured one on their first successful use.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,11 +38,12 @@ from launcher.errors import (
     UnexpectedResponse,
 )
 from launcher.logs.redaction import register_secret
-from launcher.signin._text import ENTER_BOTH
+from launcher.signin._text import ENTER_BOTH, SIGN_IN_EXPIRED, server_changed
 from launcher.signin.credentials import CredentialStore
 from launcher.signin.http import make_client
 from launcher.signin.orgclient import SERVER as ORG_SERVER
 from launcher.signin.orgclient import OrganizationClient
+from launcher.signin.rate_limits import patiently
 from launcher.signin.rcclient import RocketChatClient
 from launcher.signin.tokens import OrgSession, RocketChatToken
 
@@ -52,9 +52,6 @@ __all__ = ["ENTER_BOTH", "Failed", "NeedsCredentials", "Outcome", "RocketChatTok
 log = logging.getLogger(__name__)
 
 Source = Literal["cached", "stored-login", "new-login"]
-# An unattended sign-in waits out a rate limit that names its end, if that end is this close (seconds).
-MAX_BACKOFF_S = 30.0
-BACKOFF_TRIES = 2
 T = TypeVar("T")
 
 
@@ -90,8 +87,6 @@ class Failed:
 
 
 Outcome = SignedIn | NeedsCredentials | Failed
-
-_SIGN_IN_EXPIRED = "Your Rocket.Chat sign-in has expired; enter your password to sign in again."
 
 
 class SignInFlow:
@@ -147,7 +142,7 @@ class SignInFlow:
             log.info("the cached Rocket.Chat token is past its expiry; signing in again")
             rejected = cached.auth_token
             self._quietly(self.store.forget_token)
-        return self._from_stored(reason=_SIGN_IN_EXPIRED if cached is not None else None, rejected=rejected)
+        return self._from_stored(reason=SIGN_IN_EXPIRED if cached is not None else None, rejected=rejected)
 
     def refresh(self) -> Outcome:
         """Rocket.Chat's page rejected the token (expired or revoked): drop it and sign in with what is
@@ -159,7 +154,7 @@ class SignInFlow:
             self.store.forget_token()
         except CredentialStoreError as error:
             return Failed.of(error)
-        return self._from_stored(reason=_SIGN_IN_EXPIRED, rejected=cached.auth_token if cached else None)
+        return self._from_stored(reason=SIGN_IN_EXPIRED, rejected=cached.auth_token if cached else None)
 
     def sign_in(self, username: str, password: str, remember: bool = True) -> Outcome:
         """Sign in with what the person typed; with ``remember`` keep the login in the keyring."""
@@ -214,7 +209,7 @@ class SignInFlow:
             return Failed.of(error)
         username = login.username if login else (session.username if session else None)
         if self._session_elsewhere is not None and not (login is not None and login.password):
-            reason = _server_changed(self._session_elsewhere)
+            reason = server_changed(self._session_elsewhere)
         if session is not None and self.organization is not None:
             outcome = self._token_from_session(session, rejected)
             if outcome is not None:
@@ -227,7 +222,7 @@ class SignInFlow:
                     login.server,
                     server,
                 )
-                return NeedsCredentials(username=login.username, message=_server_changed(server))
+                return NeedsCredentials(username=login.username, message=server_changed(server))
             return self._sign_in(
                 login.username,
                 login.password,
@@ -380,21 +375,8 @@ class SignInFlow:
         return None
 
     def _patiently(self, unattended: bool, call: Callable[[], T]) -> T:
-        """``call()``; unattended (a start, not a typed sign-in), a 429 that names a wait of at most
-        MAX_BACKOFF_S is waited out, as the server's ``Retry-After`` / ``X-RateLimit-Reset`` says, up to
-        BACKOFF_TRIES times: at 9:00 a whole office shares one address and one rate limit."""
-        tries = 0
-        while True:
-            try:
-                return call()
-            except RateLimited as error:
-                tries += 1
-                wait = error.retry_after
-                if not unattended or wait is None or wait > MAX_BACKOFF_S or tries > BACKOFF_TRIES:
-                    raise
-                wait += random.uniform(0.0, min(1.0, wait / 2 + 0.1))  # noqa: S311 - spread, not a secret
-                log.info("rate-limited by %s; trying again in %.1f s", error.server, wait)
-                self._sleep(wait)
+        """``call()``, a short rate limit waited out when unattended (launcher/signin/rate_limits.py)."""
+        return patiently(unattended, call, self._sleep)
 
     @staticmethod
     def _quietly(action: Callable[[], T]) -> T | None:
@@ -403,13 +385,6 @@ class SignInFlow:
         except CredentialStoreError as error:
             log.warning("keyring: %s", error)
             return None
-
-
-def _server_changed(server: str) -> str:
-    return (
-        f"The sign-in address is now {server}, not the one your password was saved for; enter your password "
-        "to sign in there, but only if you trust that address."
-    )
 
 
 def _stale_token_error(settings: Settings) -> UnexpectedResponse:
