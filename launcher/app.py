@@ -1,7 +1,11 @@
 """Entry point of the desktop window: `run(settings, options)`, called lazily by the CLI.
 
-Everything heavy (pywebview, Qt, httpx, keyring) is imported from here on, in the order that gets the
-window on screen first; see launcher/window/shell.py for the states and docs/desktop.md for what users see.
+Here the window is composed: the Shell (the window and its Page port), the sign-in controller (the
+one owner of the sign-in's state, and the one place an outcome becomes the next page), what the
+person may ask (the local pages' form, Retry, Sign out), the link opener and the desktop; each gets
+only what it calls, and the menu's and tray's actions are wired in as callbacks
+(docs/architecture.md walks the shape). Everything heavy (pywebview, Qt, httpx, keyring) is imported
+from here on, in the order that gets the window on screen first; docs/desktop.md says what users see.
 """
 
 from __future__ import annotations
@@ -17,17 +21,20 @@ from typing import TYPE_CHECKING, Any
 from launcher.timeline import Timeline
 
 if TYPE_CHECKING:
+    from launcher.config.settings import Settings
+    from launcher.paths import Paths
     from launcher.window.shell import Shell
 
 
-def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell], None] | None = None) -> int:
+def run(
+    settings: Settings, options: argparse.Namespace, *, attach: Callable[[Shell], None] | None = None
+) -> int:
     """Open the window; return the exit code (0 signed in or closed normally; see
     launcher/window/exit_when_ready.py). `attach(shell)` runs before the window opens: the demo and
     the tests' driver (tests/support/e2e_entry.py, through `launcher.cli.main`) follow and drive the
     window from there."""
     timeline = Timeline()
     from launcher.paths import Paths
-    from launcher.window.shell import Shell
 
     paths = getattr(options, "paths", None)
     if paths is None:
@@ -37,7 +44,7 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     instance, code = _single_instance(paths.data_dir, bool(getattr(options, "exit_when_ready", False)), route)
     if instance is None:
         return code
-    shell = Shell(
+    shell = _compose(
         settings,
         paths,
         timeline,
@@ -71,6 +78,45 @@ def run(settings: Any, options: argparse.Namespace, *, attach: Callable[[Shell],
     return code
 
 
+def _compose(
+    settings: Settings,
+    paths: Paths,
+    timeline: Timeline,
+    *,
+    debug: bool,
+    exit_when_ready: bool,
+    start_minimized: bool,
+    username: str | None,
+    instance: Any,
+) -> Shell:
+    """The window and its parts, each handed what it calls (nothing calls back up into the Shell)."""
+    from launcher.desktop.integration import Desktop
+    from launcher.window.exit_when_ready import ExitWhenReady
+    from launcher.window.open_link import LinkOpener
+    from launcher.window.shell import Shell
+    from launcher.window.signin_controller import SignInController
+    from launcher.window.signin_form import SignInForm
+
+    shell = Shell(settings, paths, timeline, debug=debug, start_minimized=start_minimized, instance=instance)
+    exit_rule = ExitWhenReady(shell.request_exit) if exit_when_ready else None
+    shell.exit_rule = exit_rule
+    sign_in = SignInController(
+        shell.page,
+        shell.episodes,
+        settings,
+        paths,
+        timeline,
+        username=username,
+        on_change=exit_rule.state_changed if exit_rule is not None else None,
+        on_form_failed=exit_rule.sign_in_failed if exit_rule is not None else None,
+    )
+    form = SignInForm(sign_in, shell.page, shell.episodes, paths)
+    desktop = Desktop(shell)
+    links = LinkOpener(shell.page, shell.episodes, sign_in.commands_work, desktop.bring_forward)
+    shell.connect(sign_in=sign_in, form=form, sign_out=form.sign_out, desktop=desktop, links=links)
+    return shell
+
+
 def _single_instance(data_dir: Path, exit_when_ready: bool, route: str | None = None) -> tuple[Any, int]:
     """(this profile's instance, 0), or (None, exit code) when another launcher runs it: that one was asked
     to bring its window forward, on `route` when given (exit 0; 1 with --exit-when-ready, which did not
@@ -96,7 +142,7 @@ def _single_instance(data_dir: Path, exit_when_ready: bool, route: str | None = 
     return instance, 0
 
 
-def _apply_autostart_policy(settings: Any) -> None:
+def _apply_autostart_policy(settings: Settings) -> None:
     """An administrator's `autostart = true|false` is enforced at every start (the user's own choice,
     made with `rocketchat-launcher autostart`, is left alone when the key is unset)."""
     if settings.autostart is None:

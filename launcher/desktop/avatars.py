@@ -7,7 +7,10 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from launcher.config.settings import Settings
 
 _log = logging.getLogger(__name__)
 
@@ -15,7 +18,7 @@ _MAX_BYTES = 256_000
 
 
 class Avatars:
-    def __init__(self, settings: Any, rc_url: str) -> None:
+    def __init__(self, settings: Settings, rc_url: str) -> None:
         self._settings = settings
         self._rc_url = rc_url
         self._dir: Path | None = None

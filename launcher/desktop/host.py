@@ -8,6 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from launcher.config.settings import Settings
     from launcher.paths import Paths
     from launcher.window.engines.base import Engine
     from launcher.window.states import State
@@ -16,12 +17,12 @@ __all__ = ["WindowHost"]
 
 
 class WindowHost(Protocol):
-    settings: Any  # launcher.config.Settings: the desktop_* switches and the network settings
+    settings: Settings  # the desktop_* switches and the network settings
     organization: str
     rc_url: str
     rc_origin: str
     start_minimized: bool
-    paths: Paths  # data_dir keeps the window's place
+    paths: Paths
     closed: threading.Event  # set once the window is gone
 
     @property

@@ -1,11 +1,11 @@
 """Living with the window all day: unread count in the title and on the tray icon, native
-notifications, the tray menu, close-to-tray, bring-forward for a second start, the window's saved
-place, and the keyboard shortcuts. See docs/desktop.md for what each OS gets.
+notifications, the tray menu, close-to-tray, bring-forward for a second start, and the keyboard
+shortcuts. See docs/desktop.md for what each OS gets. The window's place is the window's own
+(launcher/window/place.py).
 
-Nothing here runs before the window is on screen except `window_options` (the saved place, start
-hidden) and `on_closing`. The window is reached only through the `WindowHost` interface
-(launcher/desktop/host.py) and its engine; the per-OS parts sit behind `tray.create` and
-`notify.create` and are imported only when used. Rocket.Chat's events reach Python one way only: a
+Nothing here runs before the window is on screen except `start_hidden` and `on_closing`. The window
+is reached only through the `WindowHost` interface (launcher/desktop/host.py) and its engine; the
+per-OS parts sit behind `tray.create` and `notify.create` and are imported only when used. Rocket.Chat's events reach Python one way only: a
 poll thread runs `injection.desktop_drain` in the page (the page gets no bridge), and every value is
 checked here (launcher.desktop.unread, launcher.desktop.notifications).
 """
@@ -26,7 +26,6 @@ from launcher.desktop.host import WindowHost
 from launcher.desktop.unread import NONE, Unread
 from launcher.web import ICON_PNG
 from launcher.window import injection
-from launcher.window import place as window_place
 from launcher.window.features.downloads import opens_as_program
 from launcher.window.states import State
 
@@ -39,15 +38,16 @@ _FOLLOWED = (State.SIGNED_IN, State.SIGNING_IN)  # the states in which the page 
 
 
 class Desktop:
-    """Owned by the shell (`host`); `platform` (sys.platform by default) picks the tray and notifier."""
+    """Built by app.py beside the shell (`host`); `platform` (sys.platform by default) picks the tray
+    and notifier."""
 
     def __init__(self, host: WindowHost, platform: str | None = None) -> None:
         self.host = host
         self._platform = platform
         settings = host.settings
-        self._tray_wanted = bool(getattr(settings, "desktop_tray", True))
-        self._close_to_tray = bool(getattr(settings, "desktop_close_to_tray", True))
-        self._notify = bool(getattr(settings, "desktop_notifications", True))
+        self._tray_wanted = settings.desktop_tray
+        self._close_to_tray = settings.desktop_close_to_tray
+        self._notify = settings.desktop_notifications
         self.tray: tray.Tray | None = None
         self.notifier: notify.Notifier | None = None
         self.unread: Unread = NONE
@@ -61,21 +61,13 @@ class Desktop:
 
     # ------------------------------------------------------------------ before the window shows
 
-    def window_options(self, default_size: tuple[int, int]) -> dict[str, Any]:
-        """Keyword arguments for webview.create_window: the saved place, and hidden for
-        --start-minimized when a tray will be there to open the window again."""
-        engine = self.host.engine
-        if engine is None:
-            return {}
-        saved = window_place.load(self.host.paths.data_dir)
-        return engine.window_options(saved, default_size, self._start_hidden)
-
-    def _start_hidden(self) -> bool:
+    def start_hidden(self) -> bool:
+        """--start-minimized opens the window hidden only when a tray will be there to open it again."""
         return self.host.start_minimized and self._tray_wanted and tray.available(self._platform)
 
     def on_closing(self) -> bool:
-        """pywebview's closing (UI thread). False keeps the window: it went to the tray."""
-        self._save_place()
+        """pywebview's closing (UI thread), after the window kept its place. False keeps the window: it
+        went to the tray."""
         if self.host.exiting or self.tray is None or not self._close_to_tray:
             return True
         engine = self.host.engine
@@ -249,12 +241,6 @@ class Desktop:
         if self.notifier is not None:
             self.notifier.close()
         self._avatars.close()
-
-    def _save_place(self) -> None:
-        engine = self.host.engine
-        state = engine.place() if engine is not None else None
-        if state is not None:
-            window_place.save(self.host.paths.data_dir, state)
 
 
 def open_file(path: Path) -> None:

@@ -1,27 +1,46 @@
-"""The launcher's own pages (sign-in form, error page) and what they may ask of it through the bridge.
+"""What the launcher's own pages (sign-in form, error page) show: the message, the field to focus, the
+error page's title and Retry, the prefilled username, and the context they read through the bridge.
 
-Why apart from the shell: these are the only pages the bridge answers, so everything they can reach
-is here, in one place to review: the page's context (no secret in it), a sign-in with the typed
-credentials, Retry, and "Sign in as someone else".
+Why apart: the context is all these pages can read of the launcher (no secret in it), so it is built
+here, in one place to review. Which page comes next is the sign-in controller's decision
+(launcher/window/signin_controller.py); this shows it and holds what it says.
 """
 
 from __future__ import annotations
 
 import base64
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from launcher.signin._text import ENTER_BOTH
-from launcher.window import navigation
+from launcher.window import navigation, webstate
 from launcher.window.states import State
 
 if TYPE_CHECKING:
-    from launcher.window.shell import Shell
+    from launcher.paths import Paths
+    from launcher.window.page import Page
+    from launcher.window.states import Episodes
 
-__all__ = ["ERROR_TITLE", "LocalPages"]
+__all__ = [
+    "CERTIFICATE_TITLE",
+    "ERROR_TITLE",
+    "SIGNIN_PAGE",
+    "SIGN_IN_LINK_REFUSED",
+    "UNREACHABLE",
+    "LocalPages",
+]
+
+SIGNIN_PAGE = navigation.local_page_url("signin.html")
+ERROR_PAGE = navigation.local_page_url("error.html")
 
 ERROR_TITLE = "Rocket.Chat could not open"
+CERTIFICATE_TITLE = "Rocket.Chat's certificate is not trusted"
+UNREACHABLE = "Rocket.Chat cannot be reached: check your network connection, then Retry."
+# Rocket.Chat's server redirected the resume-token link to another origin (see navigation.carries_secret).
+SIGN_IN_LINK_REFUSED = (
+    "Rocket.Chat sent the sign-in on to another site, so the launcher stopped it: "
+    "ask IT to check Rocket.Chat's Site URL and proxy, then Retry."
+)
 
 _LOGO_MAX_BYTES = 1_000_000
 _LOGO_TYPES = {
@@ -36,10 +55,25 @@ _LOGO_TYPES = {
 
 
 class LocalPages:
-    """Shows the sign-in and error pages and answers their bridge calls (the bridge's Controller)."""
+    """Shows the sign-in and error pages in episode `gen` (nothing when that episode is over), and holds
+    what they say. `change(gen, state, **info)` moves the window's state (the controller's)."""
 
-    def __init__(self, shell: Shell, username: str | None) -> None:
-        self._shell = shell
+    def __init__(
+        self,
+        page: Page,
+        episodes: Episodes,
+        paths: Paths,
+        change: Callable[..., None],
+        organization: str,
+        logo: Path | None,
+        username: str | None,
+    ) -> None:
+        self._page = page
+        self._episodes = episodes
+        self._paths = paths
+        self._change = change
+        self._organization = organization
+        self._logo = logo
         self.username = username
         self._notice: str | None = None
         self._message: str | None = None
@@ -47,99 +81,52 @@ class LocalPages:
         self._title = ERROR_TITLE
         self._can_retry = True
 
-    # -- showing them
-
-    def enter_signin(
+    def show_signin(
         self, gen: int, message: str | None, notice: str | None = None, load: bool = True
     ) -> None:
         """The sign-in form, saying why (`message`: a problem with the password; `notice`: news)."""
-        shell = self._shell
-        with shell.episodes.lock:
-            if not shell.episodes.current(gen):
+        with self._episodes.lock:
+            if not self._episodes.current(gen):
                 return
             self._message, self._notice = message, notice
             self._field = "password" if message else None
-        shell.forget_signed_in_page()
+        webstate.set_signed_in(self._paths, False)
         if load:
-            shell.load(navigation.local_page_url("signin.html"))
-        shell.change_state(gen, State.SIGNIN, message=message)
+            self._page.load(SIGNIN_PAGE)
+        self._change(gen, State.SIGNIN, message=message)
 
     def show_error(self, gen: int, message: str, retry: bool = True, title: str | None = None) -> None:
-        shell = self._shell
-        with shell.episodes.lock:
-            if not shell.episodes.current(gen):
+        with self._episodes.lock:
+            if not self._episodes.current(gen):
                 return
             self._message, self._can_retry = message, retry
             self._title = title or ERROR_TITLE
-        shell.load(navigation.local_page_url("error.html"))
-        shell.change_state(gen, State.ERROR, message=message)
+        self._page.load(ERROR_PAGE)
+        self._change(gen, State.ERROR, message=message)
 
-    # -- the bridge's controller
-
-    def page_context(self) -> dict[str, Any]:
-        shell = self._shell
-        shell.session.first_resume_done.wait(5)  # let the first resume() fill in the username or a message
-        with shell.episodes.lock:
-            return {
-                "state": str(shell.state),
-                "organization": shell.organization,
-                "logo": _logo_data_url(shell.settings.organization_logo),
-                "username": self.username or "",
-                "remember": shell.remember,
-                "message": self._message,
-                "field": self._field,
-                "notice": self._notice,
-                "title": self._title,
-                "can_retry": self._can_retry,
-            }
-
-    def submit_credentials(self, username: str, password: str, remember: bool) -> dict[str, Any]:
-        from launcher.signin.flow import Failed, NeedsCredentials, SignedIn
-
-        shell = self._shell
-        username = username.strip()
-        if not username or not password:
-            return {"ok": False, "message": ENTER_BOTH, "field": "username"}
-        flow = shell.session.wait_flow()
-        if flow is None:
-            return {
-                "ok": False,
-                "message": shell.session.flow_error or "The launcher is not ready: try again.",
-            }
-        if shell.state != State.SIGNIN:
-            return {"ok": False, "message": "A sign-in is already in progress."}
-        result = flow.sign_in(username, password, remember=remember)
-        if isinstance(result, SignedIn):
-            self.username = username
-            shell.session.signed_in_by_form(result.token, remember)
-            return {"ok": True}
-        if isinstance(result, NeedsCredentials):
-            answer = {
-                "ok": False,
-                "message": result.message or "Wrong username or password.",
-                "field": "password",
-            }
-        elif isinstance(result, Failed):
-            answer = {"ok": False, "message": result.message, "field": None}
+    def show_unreachable(self, gen: int) -> None:
+        """Rocket.Chat's page did not load: a refused certificate gets its own page (the host, the
+        issuer, what IT must do), never "check your network"; anything else is the network."""
+        refusal = self._page.refusal()
+        if refusal is None:
+            self.show_error(gen, UNREACHABLE)
         else:
-            answer = {"ok": False, "message": "Sign-in failed: try again.", "field": None}
-        shell.episodes.emit("signin-failed", {"message": answer["message"]})
-        shell.sign_in_failed(answer["message"])
-        return answer
+            self.show_error(gen, refusal.message(), title=CERTIFICATE_TITLE)
 
-    def retry(self) -> dict[str, Any]:
-        shell = self._shell
-        if shell.state != State.ERROR:
-            return {"ok": False, "message": "Nothing to retry."}
-        gen = shell.episodes.begin(State.SIGNING_IN)
-        threading.Thread(target=shell.session.resume, args=(gen,), name="retry", daemon=True).start()
-        return {"ok": True}
-
-    def switch_user(self) -> dict[str, Any]:
-        threading.Thread(
-            target=self._shell.session.sign_out_as, args=(None,), name="switch-user", daemon=True
-        ).start()
-        return {"ok": True}
+    def context(self, state: str, remember: bool) -> dict[str, Any]:
+        """What the page may read: no password, no token (the caller holds the episodes' lock)."""
+        return {
+            "state": state,
+            "organization": self._organization,
+            "logo": _logo_data_url(self._logo),
+            "username": self.username or "",
+            "remember": remember,
+            "message": self._message,
+            "field": self._field,
+            "notice": self._notice,
+            "title": self._title,
+            "can_retry": self._can_retry,
+        }
 
 
 def _logo_data_url(logo: Path | None) -> str | None:

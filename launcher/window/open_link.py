@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -22,7 +23,8 @@ from launcher.window import injection
 from launcher.window.states import State
 
 if TYPE_CHECKING:
-    from launcher.window.shell import Shell
+    from launcher.window.page import Page
+    from launcher.window.states import Episodes
 
 __all__ = ["GO_WAIT_S", "LinkOpener"]
 
@@ -39,12 +41,21 @@ _WHERE = "({origin: location.origin, path: location.pathname})"
 class LinkOpener:
     """`open(route)` from any thread; the room opens now when signed in, else once signed in."""
 
-    def __init__(self, shell: Shell) -> None:
-        self._shell = shell
+    def __init__(
+        self,
+        page: Page,
+        episodes: Episodes,
+        commands_work: Callable[[], bool],
+        bring_forward: Callable[[], None],
+    ) -> None:
+        self._page = page
+        self._episodes = episodes
+        self._commands_work = commands_work
+        self._bring_forward = bring_forward
         self._lock = threading.Lock()
         self._pending: RoomLink | None = None
         self.opened: list[str] = []  # routes applied, with how ("go" or "load"), for the e2e driver
-        shell.add_listener(self._on_state)
+        episodes.add_listener(self._on_state)
 
     def open(self, route: str, *, bring_forward: bool = True) -> bool:
         """Remember `route` (a forwarded Rocket.Chat route) and open it as soon as the window can;
@@ -58,8 +69,8 @@ class LinkOpener:
             self._pending = link
         _log.info("a link to a Rocket.Chat room arrived")
         if bring_forward:
-            self._shell.desktop.bring_forward()
-        if self._shell.state == State.SIGNED_IN:
+            self._bring_forward()
+        if self._episodes.state == State.SIGNED_IN:
             self._start()
         return True
 
@@ -80,34 +91,33 @@ class LinkOpener:
     def _apply(self) -> None:
         with self._lock:
             link, self._pending = self._pending, None
-        shell = self._shell
-        if link is None or shell.closed.is_set():
+        if link is None or self._page.closed.is_set():
             return
-        if shell.state != State.SIGNED_IN:
+        if self._episodes.state != State.SIGNED_IN:
             with self._lock:  # signed out meanwhile: keep it for the next sign-in
                 self._pending = self._pending or link
             return
-        if shell.commands_work() and self._go(link):
+        if self._commands_work() and self._go(link):
             self.opened.append(f"go {link.path}")
             return
-        shell.load_rocketchat(link.path)
+        self._page.load(f"{self._page.rc_url}/{link.path.lstrip('/')}")
         self.opened.append(f"load {link.path}")
 
     def _go(self, link: RoomLink) -> bool:
         """Post `go` until the page moved (True), or give up after GO_WAIT_S (False)."""
-        shell = self._shell
-        expected = unquote(urlsplit(shell.rc_url).path.rstrip("/") + link.route)
+        page = self._page
+        expected = unquote(urlsplit(page.rc_url).path.rstrip("/") + link.route)
         before = self._where()
         if before is None:
             return False
-        script = injection.open_room(shell.rc_origin, link.path)
+        script = injection.open_room(page.rc_origin, link.path)
         waited, since_post = 0.0, GO_REPOST_S
-        while waited < GO_WAIT_S and not shell.closed.is_set() and shell.state == State.SIGNED_IN:
+        while waited < GO_WAIT_S and not page.closed.is_set() and self._episodes.state == State.SIGNED_IN:
             if since_post >= GO_REPOST_S:
-                if shell.evaluate(script) is not True:
+                if page.evaluate(script) is not True:
                     return False  # not on Rocket.Chat's origin: the URL load decides
                 since_post = 0.0
-            shell.closed.wait(_POLL_S)
+            page.closed.wait(_POLL_S)
             waited += _POLL_S
             since_post += _POLL_S
             now = self._where()
@@ -120,8 +130,8 @@ class LinkOpener:
 
     def _where(self) -> str | None:
         """The page's path while it shows Rocket.Chat, else None."""
-        where = self._shell.evaluate(_WHERE)
-        if not isinstance(where, dict) or where.get("origin") != self._shell.rc_origin:
+        where = self._page.evaluate(_WHERE)
+        if not isinstance(where, dict) or where.get("origin") != self._page.rc_origin:
             return None
         path = where.get("path")
         return path if isinstance(path, str) else None

@@ -1,7 +1,8 @@
 """The window's size, position and maximized state, kept between runs in a small JSON file in the
 profile's data folder; a window that would open off every screen (a monitor was unplugged) is moved back.
 
-Pure data and arithmetic: the shell reads the geometry from the native window and hands in the screens.
+Data and arithmetic: the engine reads the geometry from the native window and hands in the screens;
+`opening_options` and `keep` are the Shell's two moments (before the window is created, and closing).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from launcher.paths import private_dir
 
@@ -76,6 +79,30 @@ def save(data_dir: Path, state: WindowState) -> None:
         os.replace(tmp, data_dir / FILE_NAME)
     except OSError as exc:
         _log.warning("could not save the window's place: %s", exc)
+
+
+class _Engine(Protocol):
+    """The two calls of launcher.window.engines.base.Engine used here (no import: the engines use this)."""
+
+    def window_options(
+        self, saved: WindowState | None, default_size: tuple[int, int], start_hidden: Callable[[], bool]
+    ) -> dict[str, Any]: ...
+    def place(self) -> WindowState | None: ...
+
+
+def opening_options(
+    engine: _Engine, data_dir: Path, default_size: tuple[int, int], start_hidden: Callable[[], bool]
+) -> dict[str, Any]:
+    """Keyword arguments for webview.create_window: the saved place (fitted on today's screens), and
+    hidden when `start_hidden()` says so (--start-minimized with a tray to open it again)."""
+    return engine.window_options(load(data_dir), default_size, start_hidden)
+
+
+def keep(engine: _Engine | None, data_dir: Path) -> None:
+    """Save the window's place now (it is closing), when the engine knows it."""
+    state = engine.place() if engine is not None else None
+    if state is not None:
+        save(data_dir, state)
 
 
 def fit_on_screen(state: WindowState, screens: list[Rect]) -> WindowState:

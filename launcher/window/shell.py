@@ -1,17 +1,16 @@
-"""The desktop shell: one window, and the start that ends signed in (or on a page that says why).
+"""The desktop shell: one window over one web engine, and the `Page` port the sign-in acts through.
 
-The parts, one file each: `states` (the states and episodes), `local_pages` (the sign-in and error
-pages, the only pages the bridge answers), `handoff` (the token into Rocket.Chat's page), `bridge`,
-`exit_when_ready`, and `engines/` (Qt WebEngine, or pywebview's platform engine), which the shell
-talks to through one interface. Every transition runs on worker threads; the UI thread only runs
-the window.
+The Shell builds the window (pywebview, the engine in engines/, the bridge for the launcher's own
+pages), routes its events, and implements launcher/window/page.py over the engine. It decides no sign-in
+step and imports none of the parts that do: app.py builds the sign-in controller, the person's
+requests (signin_form.py), the link opener and the desktop, and `connect`s them (shell_parts.py says
+what the Shell calls on each). Every sign-in step runs on worker threads; the UI thread only runs the
+window.
 
-Start path: the window opens on Rocket.Chat's URL when the profile holds a signed-in session
-(webstate mark), else on the sign-in page. Only once that first page has loaded (at most
+Start path: the window opens on the page the sign-in picks (Rocket.Chat when the profile holds a
+signed-in session, else the sign-in page). Only once that first page has loaded (at most
 WORKER_AFTER_S) does a worker import httpx and keyring and resume the sign-in, so the page's load does
-not share the 2 cores with it (timeline: window_shown, page_loaded, token_ready). With the mark, a
-watcher confirms the page when it signs itself in from its own session as the marked user (login path
-"page-session"); the token is handed to the page only when it did not.
+not share the 2 cores with it (timeline: window_shown, page_loaded, token_ready).
 """
 
 from __future__ import annotations
@@ -21,50 +20,46 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from launcher.desktop.integration import Desktop
 from launcher.paths import Paths, private_dir
 from launcher.timeline import Timeline
 from launcher.web import ICON_PNG
-from launcher.window import engines, injection, navigation, strategy, webstate
-from launcher.window.bridge import Bridge
+from launcher.window import engines, injection, navigation, place, webstate
+from launcher.window.bridge import Bridge, Controller
+from launcher.window.engine_page import EnginePage
 from launcher.window.exit_when_ready import EXIT_BACKEND, EXIT_FAILED, EXIT_OK, ExitWhenReady
 from launcher.window.features.options import feature_options
-from launcher.window.handoff import SIGN_IN_LINK_REFUSED, UNREACHABLE, PageHandOff
-from launcher.window.local_pages import LocalPages
-from launcher.window.open_link import LinkOpener
 from launcher.window.page_trust import PageTrust
 from launcher.window.renderer import renderer_problem
-from launcher.window.session import Session
-from launcher.window.signed_in_watch import SignedInWatch
-from launcher.window.states import Episodes, LoginPath, State
-from launcher.window.wakeups import MILESTONES, Wakeups
+from launcher.window.states import Episodes, State
+from launcher.window.wakeups import MILESTONES
 
-__all__ = ["SIGNED_OUT_NOTICE", "WINDOW_SIZE", "Shell"]
+if TYPE_CHECKING:
+    from launcher.config.settings import Settings
+    from launcher.window.shell_parts import DesktopPart, LinksPart, SignInPart
+
+__all__ = ["WINDOW_SIZE", "Shell"]
 
 _log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1180, 780)
 DESKTOP_WAIT_S = 15.0
 WORKER_AFTER_S = 1.0
-SIGNED_OUT_NOTICE = "You are signed out."
-CERTIFICATE_TITLE = "Rocket.Chat's certificate is not trusted"
 
 
 class Shell:
-    """Owns the window and the sign-in. `run()` blocks until the window closes."""
+    """Owns the window. `connect(...)` the parts before `run()`, which blocks until the window closes."""
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         paths: Paths,
         timeline: Timeline,
         *,
         debug: bool = False,
-        exit_when_ready: bool = False,
+        exit_rule: ExitWhenReady | None = None,
         start_minimized: bool = False,
-        username: str | None = None,
         instance: Any = None,
     ) -> None:
         self.settings = settings
@@ -81,26 +76,36 @@ class Shell:
         self.exit_code: int | None = None
         self.exit_reason: str | None = None
         self.external_opened: list[str] = []
-        self.token_loads = navigation.TokenLoadAllowance()  # the one token link the window may load
-        self.login_path: str | None = None  # a LoginPath once Rocket.Chat is signed in
-        self.remember = bool(settings.remember_me_default)
-        self.token: Any = None  # the Rocket.Chat token of this session, in memory only
-
         self.closed = threading.Event()
         self.episodes = Episodes(self.closed)
-        self.wakeups = Wakeups()
-        self.pages = LocalPages(self, username)
-        self.handoff = PageHandOff(self)
-        self.session = Session(self)
         self.trust = PageTrust(settings.ca_file)  # the page trusts what the sign-in trusts
-        self.signed_in_watch = SignedInWatch(self)  # signs the page in again when Rocket.Chat drops it
-        self.desktop = Desktop(self)
-        self.links = LinkOpener(self)  # `rocketchat-launcher open <link>`: the room, once signed in
-        self.exit_rule = ExitWhenReady(self.request_exit) if exit_when_ready else None
+        # The Page port the sign-in parts get (engine_page.py): the page, and nothing else of the window.
+        self.page = EnginePage(self.rc_url, self.rc_origin, self.organization, self.trust, self.closed)
+        self.wakeups = self.page.wakeups
+        self.token_loads = self.page.token_loads  # the one token link the window may load
+        self.exit_rule = exit_rule
         self._instance = instance  # single_instance.PrimaryInstance: later starts bring this window forward
-        self._last_load: tuple[str, bool] | None = None
         self._first_load = threading.Event()  # the window's first page finished loading (or failed)
-        self.page_user: str | None = None  # the user id kept with the signed-in mark
+        # The parts, from app.py (connect): the Shell calls them, never the other way round.
+        self.sign_in: SignInPart | None = None
+        self.desktop: DesktopPart | None = None
+        self.links: LinksPart | None = None
+        self._form: Controller | None = None
+        self._sign_out: Callable[[], None] = lambda: None
+
+    def connect(
+        self,
+        *,
+        sign_in: SignInPart,
+        form: Controller,
+        sign_out: Callable[[], None],
+        desktop: DesktopPart,
+        links: LinksPart,
+    ) -> None:
+        """The parts app.py built: the sign-in, what the local pages may ask (`form`), the menu's and
+        tray's Sign out, the desktop and the link opener."""
+        self.sign_in, self._form, self._sign_out = sign_in, form, sign_out
+        self.desktop, self.links = desktop, links
 
     # ----------------------------------------------------------------- public surface
 
@@ -120,24 +125,25 @@ class Shell:
     def run(self) -> int:
         import webview
 
+        if self.sign_in is None or self._form is None or self.desktop is None:
+            raise RuntimeError("Shell.connect() the parts before run()")
         try:
-            self.engine = engine = engines.choose()
+            self.engine = self.page.engine = engine = engines.choose()
         except engines.EngineUnavailable as exc:
             return self._finish(EXIT_BACKEND, str(exc))
         _quiet_pywebview_logs()
         webstate.wipe_if_requested(self.paths)
-        on_rocketchat = webstate.expects_signed_in(self.paths)
-        self.page_user = webstate.signed_in_user(self.paths) if on_rocketchat else None
-        self.episodes.start_in(State.SIGNING_IN if on_rocketchat else State.SIGNIN)
-        start_url = self.rc_url if on_rocketchat else navigation.local_page_url("signin.html")
+        start_url = self.sign_in.first_page()
 
-        bridge = Bridge(self.pages, engine.current_url, engine.run_js)
+        bridge = Bridge(self._form, engine.current_url, engine.run_js)
         engine.prepare(self._page_hooks(bridge), self.paths.webview_storage_dir)
         webview.settings["ALLOW_DOWNLOADS"] = True
         webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
         webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
-        place: dict[str, Any] = {"minimized": self.start_minimized}
-        place.update(self.desktop.window_options(WINDOW_SIZE))
+        options: dict[str, Any] = {"minimized": self.start_minimized}
+        options.update(
+            place.opening_options(engine, self.paths.data_dir, WINDOW_SIZE, self.desktop.start_hidden)
+        )
         self.window = webview.create_window(
             self.organization,
             start_url,
@@ -146,8 +152,9 @@ class Shell:
             text_select=True,
             zoomable=True,
             background_color="#F3F5F9",
-            **place,
+            **options,
         )
+        self.page.window = self.window
         self.window.expose(*bridge.functions())
         engine.attach(self.window)
         events = self.window.events
@@ -157,7 +164,7 @@ class Shell:
         events.closed += self.wakeups.notify
         events.closed += self.episodes.settled.set
         events.before_show += engine.before_show
-        events.closing += self.desktop.on_closing
+        events.closing += self._on_closing
 
         from webview.menu import Menu, MenuAction, MenuSeparator
 
@@ -185,25 +192,10 @@ class Shell:
 
     def evaluate(self, script: str, timeout: float = 5.0) -> Any:
         """Run `script` in whatever page the window shows now; its JSON-able result, or None."""
-        if self.closed.is_set() or self.engine is None:
-            return None
-        try:
-            return self.engine.run_js(script, timeout=timeout)
-        except Exception:
-            return None
-
-    def evaluate_with_token(self, script: str, timeout: float = 5.0) -> Any:
-        """Run a script that carries the sign-in token: only while the window shows Rocket.Chat's
-        origin, through the engine's path that no page script can hook (Engine.run_js_on)."""
-        if self.closed.is_set() or self.engine is None:
-            return None
-        try:
-            return self.engine.run_js_on(self.rc_origin, script, timeout=timeout)
-        except Exception:
-            return None
+        return self.page.evaluate(script, timeout)
 
     def current_url(self) -> str | None:
-        return self.engine.current_url() if self.engine is not None else None
+        return self.page.current_url()
 
     def screenshot(self, path: Path) -> bool:
         """Save what the window shows as PNG (False where the engine cannot)."""
@@ -214,18 +206,8 @@ class Shell:
             self.window.set_title(title)
 
     def commands_work(self) -> bool:
-        """Whether Rocket.Chat takes iframe commands (`go`...): it took the launcher's login command, or,
-        signed in from its own session, its public settings say it would (unknown: False, so callers
-        load a URL instead, which always works)."""
-        if self.login_path == LoginPath.IFRAME_COMMAND:
-            return True
-        if self.login_path != LoginPath.PAGE_SESSION:
-            return False
-        configured = self.settings.login_strategy
-        if configured != "auto":
-            return configured == LoginPath.IFRAME_COMMAND
-        public = self.session.known_public_settings()
-        return public is not None and strategy.command_can_work(public, self.rc_origin)
+        """Whether Rocket.Chat takes iframe commands now (the sign-in knows how it signed in)."""
+        return self.sign_in is not None and self.sign_in.commands_work()
 
     def expect_typed_sign_in(self) -> None:
         """Someone (the e2e driver, the demo) will type into the sign-in form: with --exit-when-ready,
@@ -237,7 +219,7 @@ class Shell:
 
     def sign_out(self) -> None:
         """Menu "Sign out": Rocket.Chat's logout command, clear web storage and keyring, sign-in page."""
-        self.session.sign_out_as(SIGNED_OUT_NOTICE)
+        self._sign_out()
 
     def forget_permissions(self) -> None:
         """Menu "Forget permissions": the next microphone, camera or screen request asks again."""
@@ -246,11 +228,11 @@ class Shell:
 
     def load_rocketchat(self, path: str) -> None:
         """Open a page of Rocket.Chat (a room's route such as "channel/general"), never another site."""
-        self.load(f"{self.rc_url}/{path.lstrip('/')}")
+        self.page.load(f"{self.rc_url}/{path.lstrip('/')}")
 
     def open_link(self, route: str, *, bring_forward: bool = True) -> bool:
         """Open a Rocket.Chat route from `rocketchat-launcher open` (checked again; see open_link.py)."""
-        return self.links.open(route, bring_forward=bring_forward)
+        return self.links is not None and self.links.open(route, bring_forward=bring_forward)
 
     def reload(self) -> None:
         url = self.current_url()
@@ -268,45 +250,6 @@ class Shell:
         except Exception:
             _log.exception("could not close the window")
 
-    # ----------------------------------------------------------------- for the window's parts
-
-    def change_state(self, gen: int, state: State, **info: Any) -> None:
-        if self.episodes.change(gen, state, info) and self.exit_rule is not None:
-            self.exit_rule.state_changed(state, info)
-
-    def load(self, url: str) -> None:
-        with self.episodes.lock:
-            self._last_load = None
-        try:
-            self.window.load_url(url)
-        except Exception:
-            _log.exception("could not load a page")
-
-    def load_failed(self) -> bool:
-        """The last load of a Rocket.Chat page failed (network gone, server down)."""
-        last = self._last_load
-        return bool(last and not last[1] and navigation.is_rocketchat(last[0], self.rc_origin))
-
-    def show_unreachable(self, gen: int) -> None:
-        """Rocket.Chat's page did not load: a refused certificate gets its own page (the host, the
-        issuer, what IT must do), never "check your network"; anything else is the network."""
-        last = self._last_load
-        refusal = self.trust.refusal(last[0] if last else self.rc_url) or self.trust.refusal(self.rc_url)
-        if refusal is None:
-            self.pages.show_error(gen, UNREACHABLE)
-        else:
-            self.pages.show_error(gen, refusal.message(), title=CERTIFICATE_TITLE)
-
-    def cover_source(self, cover: bool) -> str:
-        return injection.cover_script(self.rc_origin, self.organization, cover)
-
-    def forget_signed_in_page(self) -> None:
-        webstate.set_signed_in(self.paths, False)
-
-    def sign_in_failed(self, message: str) -> None:
-        if self.exit_rule is not None:
-            self.exit_rule.sign_in_failed(message)
-
     # ----------------------------------------------------------------- worker side
 
     def _desktop_main(self) -> None:
@@ -317,38 +260,38 @@ class Shell:
             return
         if self.engine is not None:
             self.engine.shown()
+        desktop = self.desktop
+        if desktop is None:
+            return
         if self._instance is not None:
-            self._instance.listen(self.desktop.bring_forward, self.open_link)
+            self._instance.listen(desktop.bring_forward, self.open_link)
         self.episodes.settled.wait(DESKTOP_WAIT_S)
         if not self.closed.is_set():
-            self.desktop.start()
+            desktop.start()
 
     def _worker_main(self) -> None:
+        sign_in = self.sign_in
+        if sign_in is None:
+            return
         self.window.events.before_show.wait(15)  # the window exists and the first URL is loading
-        gen = self.episodes.generation
-        on_signin_page = self.state == State.SIGNIN
-        if not on_signin_page:
-            self.episodes.emit(State.SIGNING_IN, {})
-            if self.page_user:
-                self.handoff.watch_page_session(gen, self.page_user)
+        sign_in.page_opened()
         # The worker's imports and keyring work take ~200 ms of CPU; beside the page's first load they
         # slow it by ~50 ms on 2 cores (docs/benchmark.md). Rocket.Chat needs the token only once its
         # client started, after that load, so let the page load first (at most WORKER_AFTER_S).
         self._first_load.wait(WORKER_AFTER_S)
-        self.session.create_flow()
-        self.session.resume(gen, on_signin_page=on_signin_page)
+        sign_in.start()
 
     # ----------------------------------------------------------------- window plumbing
 
     def _page_hooks(self, bridge: Bridge) -> engines.PageHooks:
         return engines.PageHooks(
             rc_origin=self.rc_origin,
-            cover_source=self.cover_source(cover=True),
+            cover_source=self.page.cover_source(cover=True),
             desktop_source=injection.desktop_script(self.rc_origin),
             cache_dir=self.paths.webview_cache_dir,
             on_load_finished=self._on_page_load,
             on_external=self._open_external,
-            back_to_rocketchat=lambda: self.load(self.rc_url),
+            back_to_rocketchat=lambda: self.page.load(self.rc_url),
             on_wake=self._on_wake,
             wake_marker=injection.WAKE_MARKER,
             bridge_call=bridge.dispatch,
@@ -370,55 +313,47 @@ class Shell:
         return True
 
     def _on_page_load(self, url: str, ok: bool) -> None:
-        with self.episodes.lock:
-            self._last_load = (url, ok)
+        self.page.loaded(url, ok)
         self._first_load.set()
-        self.wakeups.notify()
         if ok and navigation.is_rocketchat(url, self.rc_origin):
             self.timeline.mark("page_loaded")
         elif ok and navigation.is_local_page(url):
             self.timeline.mark("local_page_loaded")
-        if not ok and self.state == State.SIGNED_IN and navigation.is_rocketchat(url, self.rc_origin):
-            gen = self.episodes.generation
-            threading.Thread(target=self._check_signed_in_page, args=(gen,), daemon=True).start()
+        if not ok and self.sign_in is not None:
+            self.sign_in.page_load_failed(url)
 
     def _on_wake(self, what: str) -> None:
         self.wakeups.notify()
         if what in MILESTONES:
             self.timeline.mark(MILESTONES[what])
 
-    def _check_signed_in_page(self, gen: int) -> None:
-        """A Rocket.Chat load failed after sign-in: show the error page rather than Chromium's blank
-        one, if the page really left Rocket.Chat."""
-        self.closed.wait(0.5)
-        state = self.evaluate("({origin: location.origin})")
-        if isinstance(state, dict) and state.get("origin") != self.rc_origin and self.episodes.current(gen):
-            self.show_unreachable(gen)
-
     def _open_external(self, url: str) -> None:
         if navigation.carries_secret(url):
             # On the Qt thread, inside the engine's navigation call: the error page loads from a thread.
             _log.warning("refused to send a link with a sign-in token to %s", navigation.redact(url))
-            threading.Thread(target=self._refused_token_link, name="refused-link", daemon=True).start()
+            if self.sign_in is not None:
+                threading.Thread(
+                    target=self.sign_in.token_link_refused, name="refused-link", daemon=True
+                ).start()
             return
         self.external_opened.append(url)
         navigation.open_external(url)
 
-    def _refused_token_link(self) -> None:
-        """During the sign-in, the link left Rocket.Chat's origin: stop the hand-off and say so on the
-        error page. Later (a link with a token parameter posted in a chat) the link only stays closed."""
-        if self.state == State.SIGNING_IN:
-            self.pages.show_error(self.episodes.interrupt(), SIGN_IN_LINK_REFUSED)
+    def _on_closing(self) -> bool:
+        """pywebview's closing (UI thread): keep the window's place; the desktop may keep the window."""
+        place.keep(self.engine, self.paths.data_dir)
+        return self.desktop.on_closing() if self.desktop is not None else True
 
     def _after_close(self) -> int:
         self.closed.set()
-        self.desktop.close()
+        if self.desktop is not None:
+            self.desktop.close()
         self.episodes.end()
         if self.exit_code is None:
             self.exit_code = EXIT_FAILED if self.exit_rule is not None else EXIT_OK
             if self.exit_rule is not None:
                 self.exit_reason = "The window was closed before Rocket.Chat was signed in."
-        if not self.remember and not self.session.signed_out:
+        if self.sign_in is not None and self.sign_in.wipe_at_exit():
             webstate.request_wipe(self.paths)  # "keep me signed in" was off: leave no session behind
         webstate.wipe_if_requested(self.paths)
         return self._finish(self.exit_code, self.exit_reason)

@@ -1,4 +1,4 @@
-"""The window's states, how a sign-in can end, and the episode counter that keeps loops apart.
+"""The window's states, how a hand-off can end, and the episode counter that keeps loops apart.
 
 States: STARTING -> SIGNIN (the local form) | SIGNING_IN (Rocket.Chat under the cover) -> SIGNED_IN |
 ERROR (the local page with Retry / Sign in as someone else); SIGNING_OUT on the way back to the form.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["SETTLED", "Episodes", "LoginPath", "Outcome", "State"]
+__all__ = ["SETTLED", "Episodes", "HandOffResult", "LoginPath", "State"]
 
 _log = logging.getLogger(__name__)
 
@@ -42,8 +42,9 @@ class LoginPath(StrEnum):
     RESUME_TOKEN = "resume-token"  # noqa: S105 (a name, no secret): it took the /home?resumeToken= link
 
 
-class Outcome(StrEnum):
-    """How one hand-off attempt ended."""
+class HandOffResult(StrEnum):
+    """How a hand-off of the token to the page ended (one attempt, or all of them). Not to be confused
+    with launcher.signin.flow.Outcome, how a sign-in with the organization ended."""
 
     CONFIRMED = "confirmed"  # the page says it is signed in
     REJECTED = "rejected"  # Rocket.Chat tried the token and stayed signed out

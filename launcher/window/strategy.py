@@ -74,3 +74,18 @@ def fallback_path(strategy: str, tried: LoginPath) -> LoginPath | None:
     if strategy == "auto" and tried == "iframe-command":
         return "resume-token"
     return None
+
+
+def commands_work(
+    login_path: str | None, configured: str, public: dict[str, Any] | None, rc_origin: str
+) -> bool:
+    """Whether Rocket.Chat takes iframe commands (`go`...): it took the launcher's login command, or,
+    signed in from its own session ("page-session"), its public settings say it would (unknown: False,
+    so callers load a URL instead, which always works)."""
+    if login_path == "iframe-command":
+        return True
+    if login_path != "page-session":
+        return False
+    if configured != "auto":
+        return configured == "iframe-command"
+    return public is not None and command_can_work(public, rc_origin)

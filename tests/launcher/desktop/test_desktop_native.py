@@ -431,7 +431,7 @@ def windows_desktop(mocked_os, monkeypatch, tmp_path):
     def start(**kwargs: Any) -> tuple[FakeShell, desktop.Desktop]:
         shell = FakeShell(tmp_path, **kwargs)
         desk = desktop.Desktop(shell, platform="win32")
-        shell.options = desk.window_options((1180, 780))
+        shell.options = window_state.opening_options(shell.engine, tmp_path, (1180, 780), desk.start_hidden)
         shell.engine.attach(shell.window)
         shell.engine.shown()
         thread = threading.Thread(target=desk.start, daemon=True)
@@ -475,6 +475,7 @@ def test_windows_desktop_with_mocked_pystray_menu_signs_out_quits_and_closes_to_
     shell.window.events.resized.set(1000, 700)
     wait_for(lambda: shell.engine.place() == WindowState(300, 200, 1000, 700), "the tracked place")
 
+    window_state.keep(shell.engine, tmp_path)  # the Shell's closing keeps the place, then asks the desktop
     assert desk.on_closing() is False and shell.window.calls[-1] == "hide"  # closed to the tray
     assert window_state.load(tmp_path) == WindowState(300, 200, 1000, 700)
 
@@ -508,7 +509,7 @@ def test_windows_start_minimized_with_mocked_tray_opens_hidden_on_the_saved_plac
     shell = FakeShell(tmp_path)
     shell.start_minimized = True
     desk = desktop.Desktop(shell, platform="win32")
-    options = desk.window_options((1180, 780))
+    options = window_state.opening_options(shell.engine, tmp_path, (1180, 780), desk.start_hidden)
     assert options == {
         "width": 900,
         "height": 650,

@@ -1,6 +1,7 @@
-"""Unit tests of the shell's decisions (no window): login path, renderer check, navigation policy, bridge
-origin check, timeline, profile marks. WebView2 cannot run here, so its absence is mocked by passing
-platform="win32" with pywebview's fallback renderer, and the tests say so in their names."""
+"""Unit tests of the window's rules (no window): login path, renderer check, navigation policy, bridge
+origin check, timeline, profile marks (the sign-in sequence: test_signin_controller.py). WebView2
+cannot run here, so its absence is mocked by passing platform="win32" with pywebview's fallback
+renderer, and the tests say so in their names."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from launcher.window import navigation, strategy, webstate
 from launcher.window.bridge import ALLOWED, Bridge
 from launcher.window.injection import cover_script, login_tick
 from launcher.window.renderer import backend_problem, renderer_problem
-from launcher.window.states import State
 
 RC = "https://chat.example.com"
 
@@ -344,87 +344,12 @@ def test_injected_sign_in_scripts_never_target_any_origin_but_rocketchats():
     assert WAKE_MARKER in cover and "postMessage" not in cover  # cover.js only draws and listens
 
 
-# ---------------------------------------------------------------- the sign-in sequence (page faked)
+# ---------------------------------------------------------------- the sign-in sequence
+# The controller's rules (every outcome -> page) run against a scripted page in
+# tests/launcher/window/test_signin_controller.py.
 
 
-class _Settings:
-    rocketchat_url = RC
-    rocketchat_origin = RC
-    organization_name = "Example"
-    organization_logo = None
-    remember_me_default = True
-    ca_file = None
-    proxy = None
-
-    def __init__(self, strategy_name: str) -> None:
-        self.login_strategy = strategy_name
-
-
-class _NoEngine:
-    """The page is faked in this test: the engine only has to take the cover script."""
-
-    poll_interval_s = 0.01
-
-    def set_document_script(self, source: str) -> None:
-        pass
-
-
-class _Token:
-    auth_token = "t"
-    user_id = "u"
-
-
-@pytest.mark.parametrize(
-    ("configured", "public", "outcomes", "expected_paths", "expected_state"),
-    [
-        # the command is not confirmed in time: auto falls back to the deep link, which works
-        (
-            "auto",
-            {"Iframe_Integration_receive_enable": True},
-            {"iframe-command": "timeout"},
-            ["iframe-command", "resume-token"],
-            "signed-in",
-        ),
-        # Rocket.Chat tried the token and refused it: no other path, a fresh token (not-confirmed) instead
-        (
-            "auto",
-            {"Iframe_Integration_receive_enable": True},
-            {"iframe-command": "rejected"},
-            ["iframe-command"],
-            "not-confirmed",
-        ),
-        # settings say the command cannot work: straight to the deep link
-        ("auto", {"Iframe_Integration_receive_enable": False}, {}, ["resume-token"], "signed-in"),
-        # a forced strategy never switches
-        ("iframe-command", {}, {"iframe-command": "timeout"}, ["iframe-command"], "not-confirmed"),
-        # Rocket.Chat unreachable: the error page at once, no fallback
-        ("auto", None, {"iframe-command": "unreachable"}, ["iframe-command"], "error"),
-    ],
-)
-def test_sign_in_sequence_with_a_faked_page(
-    tmp_path, configured, public, outcomes, expected_paths, expected_state
-):
-    from launcher.window.shell import Shell
-
-    shell = Shell(_Settings(configured), Paths.under(tmp_path), Timeline())
-    tried: list[str] = []
-    states: list[str] = []
-    shell.session._public = public
-    shell.session._public_done.set()
-    shell.handoff._attempt = lambda gen, token, path: tried.append(path) or outcomes.get(path, "confirmed")
-    shell.handoff._not_confirmed = lambda gen, token, refreshed: states.append("not-confirmed")
-    shell.engine = _NoEngine()
-    shell.evaluate = lambda script, timeout=5.0: None
-    shell.load = lambda url: None
-    gen = shell.episodes.begin(State.SIGNING_IN)
-    shell.change_state = lambda g, state, **info: states.append(state)
-
-    shell.handoff.sign_in_page(gen, _Token())
-
-    assert tried == expected_paths
-    assert states == [expected_state]
-
-
+@pytest.mark.real
 def test_the_window_modules_do_not_import_the_sign_in_libraries():
     """httpx and keyring load on the sign-in thread once the window shows (docs/benchmark.md): a window
     module that imports them at the top costs every start about 100 ms before the window appears."""
@@ -432,7 +357,8 @@ def test_the_window_modules_do_not_import_the_sign_in_libraries():
     import sys
 
     code = (
-        "import sys, launcher.app, launcher.window.shell, launcher.window.engines.qt; "
+        "import sys, launcher.app, launcher.window.shell, launcher.window.signin_controller, "
+        "launcher.window.signin_form, launcher.window.engines.qt; "
         "print(sorted(m for m in ('httpx', 'keyring', 'httpcore') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

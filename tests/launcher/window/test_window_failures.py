@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launcher.signin.credentials import CredentialStore
-from launcher.window.handoff import SIGN_IN_LINK_REFUSED
+from launcher.window.local_pages import SIGN_IN_LINK_REFUSED
 from tests.support.launcher_runs import ALICE
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
