@@ -24,21 +24,6 @@ NOT_FOR_THE_LAUNCHER = ("tests", "devstack", "rcsandbox", "tokenservice")
 # where devstack is importable (a source tree); the bundle leaves devstack out (tests/packaging).
 OPTIONAL_IN_A_SOURCE_TREE = frozenset({"launcher.cli.commands -> devstack"})
 
-# Until helper-7's inversion of the window lands (issue 32), these are known and tolerated; every other
-# violation fails. Remove each entry as soon as the tree no longer needs it (a cycle is tolerated only
-# while all its modules are in the set).
-KNOWN_UNTIL_THE_WINDOW_IS_INVERTED: dict[str, frozenset[str]] = {
-    # the Shell hands itself to its parts, which call each other back through it
-    "cycle": frozenset(
-        f"launcher.window.{name}"
-        for name in ("shell", "session", "handoff", "local_pages", "signed_in_watch", "open_link")
-    ),
-    # the Shell builds the Desktop itself (app.py is to compose them)
-    "window->desktop": frozenset({"launcher.window.shell -> launcher.desktop.integration"}),
-    # the hub the inversion splits
-    "long": frozenset({"launcher/window/shell.py"}),
-}
-
 
 def _modules(package: str) -> dict[str, Path]:
     found = {}
@@ -125,8 +110,7 @@ def test_the_cycle_finder_finds_a_circle_and_only_a_circle() -> None:
 
 
 def test_no_import_circle_in_the_launcher() -> None:
-    known = KNOWN_UNTIL_THE_WINDOW_IS_INVERTED["cycle"]
-    circles = [sorted(part) for part in _circles(_graph()) if not part <= known]
+    circles = [sorted(part) for part in _circles(_graph())]
     assert circles == [], "import circles (import from the defining module, not the package): " + repr(
         circles
     )
@@ -140,9 +124,7 @@ def test_the_window_imports_nothing_from_the_desktop() -> None:
         for target in targets
         if target.startswith("launcher.desktop")
     )
-    assert [
-        edge for edge in upward if edge not in KNOWN_UNTIL_THE_WINDOW_IS_INVERTED["window->desktop"]
-    ] == []
+    assert upward == []
 
 
 def test_nothing_in_the_launcher_imports_tests_or_the_servers() -> None:
@@ -161,7 +143,6 @@ def test_no_launcher_or_token_service_module_over_400_lines() -> None:
         for package in ("launcher", "tokenservice")
         for path in sorted((REPO / package).rglob("*.py"))
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
-        and str(path.relative_to(REPO)) not in KNOWN_UNTIL_THE_WINDOW_IS_INVERTED["long"]
     )
     assert long == []
 
