@@ -250,6 +250,20 @@ class Launcher:
         assert run.returncode == 0 and run.report.get("final_state") == "signed-in", run.explain()
         return run
 
+    def sign_in_by_command(self) -> None:
+        """Arrange a signed-in profile without a window: `rocketchat-launcher sign-in --password-stdin`
+        stores the login and the Rocket.Chat token in the keyring, so the next start signs in from them.
+        For tests whose subject comes after the sign-in; the form has its own tests."""
+        proc = subprocess.run(
+            self._argv("sign-in", "--username", ALICE.username, "--password-stdin"),
+            input=ALICE.password + "\n",
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, f"sign-in exited {proc.returncode}: {proc.stderr[-2000:]}"
+
     def sign_in_keeping_the_web_session(self) -> Run:
         """First run through the form, kept open until Chromium wrote Rocket.Chat's login to the profile
         on disk (it commits localStorage seconds after a write, and not at all if the process ends first),

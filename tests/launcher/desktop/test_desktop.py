@@ -62,7 +62,7 @@ def test_unread_count_in_title_and_tray_badge_and_notifications(
     make_launcher, watcher, notification_server, artifacts_dir
 ):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     sandbox = launcher.stack.sandbox
     live = launcher.start()
     live.wait_signed_in()
@@ -108,7 +108,7 @@ def test_unread_count_in_title_and_tray_badge_and_notifications(
 
 def test_do_not_disturb_busy_status_and_desktop_inhibition(make_launcher, watcher, notification_server):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     sandbox = launcher.stack.sandbox
     live = launcher.start()
     live.wait_signed_in()
@@ -148,7 +148,7 @@ def test_busy_chosen_in_rocketchats_own_menu_holds_notifications_back(make_launc
     """Since 7.0 the page announces a status descriptor ({id, name, statusType, localizeName}) with no
     `status` field: Busy is read from `statusType`."""
     launcher = make_launcher(stack_options={"rc_options": {"version": "7.0.0"}})
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     sandbox = launcher.stack.sandbox
     live = launcher.start()
     live.wait_signed_in()
@@ -173,7 +173,7 @@ def test_a_room_unread_without_a_count_shows_the_dot(make_launcher, watcher):
     """On 7.8 and later such a room is only in `unread-changed-by-subscription` (the total stays 0): the
     title and the tray badge still show the dot, and a counted message then shows its number."""
     launcher = make_launcher(stack_options={"rc_options": {"version": "7.8.0"}})
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     sandbox = launcher.stack.sandbox
     live = launcher.start()
     live.wait_signed_in()
@@ -199,7 +199,7 @@ def test_a_room_unread_without_a_count_shows_the_dot(make_launcher, watcher):
 def test_notifications_switched_off_in_the_config(make_launcher, notification_server):
     launcher = make_launcher()
     launcher.config.write_text(launcher.config.read_text() + "[desktop]\nnotifications = false\n")
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     launcher.stack.sandbox.post_message(ALICE.username, "unheard", sender="admin")
@@ -211,7 +211,7 @@ def test_notifications_switched_off_in_the_config(make_launcher, notification_se
 
 def test_closing_the_window_hides_it_to_the_tray_and_quit_ends(make_launcher, watcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     live.wait_facts(lambda f: f["tray"] and f["visible"])
@@ -228,7 +228,7 @@ def test_closing_the_window_hides_it_to_the_tray_and_quit_ends(make_launcher, wa
 
 def test_without_a_tray_closing_the_window_quits(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     assert live.command("facts")["tray"] is False

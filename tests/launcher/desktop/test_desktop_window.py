@@ -21,7 +21,7 @@ def watcher():
 
 def test_second_start_brings_the_hidden_window_forward_and_exits(make_launcher, watcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start(args=["--start-minimized"])
     live.wait_signed_in()
     facts = live.wait_facts(lambda f: f["tray"])
@@ -39,7 +39,7 @@ def test_second_start_brings_the_hidden_window_forward_and_exits(make_launcher, 
 
 def test_start_minimized_without_a_tray_minimizes(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start(args=["--start-minimized"])
     live.wait_signed_in()
     facts = live.command("facts")
@@ -49,7 +49,7 @@ def test_start_minimized_without_a_tray_minimizes(make_launcher):
 
 def test_the_window_reopens_where_it_was_and_comes_back_on_screen(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     live.command("set-geometry", x=120, y=90, width=900, height=640)
@@ -77,7 +77,7 @@ def test_the_window_reopens_where_it_was_and_comes_back_on_screen(make_launcher)
 
 def test_zoom_shortcuts(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     assert live.command("facts")["zoom"] == pytest.approx(1.0)

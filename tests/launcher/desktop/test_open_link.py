@@ -26,7 +26,7 @@ def test_open_forwards_the_link_to_the_running_window_which_lands_on_the_room(
     make_launcher, rc_settings, how
 ):
     launcher = make_launcher(rc_settings=rc_settings)
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     before = live.command("facts")
@@ -72,7 +72,7 @@ def test_open_forwards_the_link_to_the_running_window_which_lands_on_the_room(
 
 def test_refused_links_exit_non_zero_with_a_sentence_and_the_window_stays(make_launcher, other_origin):
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     live = launcher.start()
     live.wait_signed_in()
     start_path = live.command("facts")["page"]["path"]
@@ -107,7 +107,7 @@ def test_refused_links_exit_non_zero_with_a_sentence_and_the_window_stays(make_l
 
 def test_open_with_no_launcher_running_starts_one_that_lands_on_the_room(make_launcher):
     launcher = make_launcher()
-    launcher.sign_in_with_form()  # a stored login: the new start signs in by itself
+    launcher.sign_in_by_command()  # a stored login: the new start signs in by itself
 
     live = launcher.start(args=["open", f"{launcher.stack.rocketchat_url}/channel/general"])
 
@@ -124,7 +124,7 @@ def test_a_link_opened_by_the_desktop_lands_in_the_running_window(make_launcher,
     """`url-handler on` registers the scheme the XDG way; xdg-open (what a mail client calls) then
     starts the registered entry, which forwards the link to the running window."""
     launcher = make_launcher()
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()
     env = {
         **os.environ,
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
