@@ -298,7 +298,7 @@ class Shell:
             certificate_error=self.trust.decide,
             proxy=self.settings.proxy,
             features=feature_options(
-                self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self.desktop
+                self.settings, self.paths, self.rc_origin, self.debug, self._open_external, self._notify_file
             ),
             token_loads=self.token_loads,
         )
@@ -338,6 +338,10 @@ class Shell:
             return
         self.external_opened.append(url)
         navigation.open_external(url)
+
+    def _notify_file(self, title: str, body: str, open_path: Path | None) -> None:
+        if self.desktop is not None:
+            self.desktop.notify_file(title, body, open_path)
 
     def _on_closing(self) -> bool:
         """pywebview's closing (UI thread): keep the window's place; the desktop may keep the window."""

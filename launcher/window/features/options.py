@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from launcher.config.settings import Settings
+    from launcher.paths import Paths
 
 __all__ = ["FeatureOptions", "feature_options"]
 
@@ -35,7 +39,12 @@ class FeatureOptions:
 
 
 def feature_options(
-    settings: Any, paths: Any, rc_origin: str, debug: bool, open_external: Callable[[str], None], desktop: Any
+    settings: Settings,
+    paths: Paths,
+    rc_origin: str,
+    debug: bool,
+    open_external: Callable[[str], None],
+    notify: Callable[[str, str, Path | None], None],
 ) -> FeatureOptions:
     """The options from the configuration. The remembered choices live in the web view's storage, so
     sign-out (which deletes it) forgets them with the rest."""
@@ -51,6 +60,6 @@ def feature_options(
         calls_in_app=settings.video_conference_in_app,
         choices_file=paths.webview_storage_dir / CHOICES_FILE,
         debug=debug,
-        notify=desktop.notify_file,
+        notify=notify,
         open_external=open_external,
     )
