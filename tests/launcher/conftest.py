@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -30,6 +31,7 @@ from launcher.signin.http import make_client
 from rcsandbox import Sandbox, SandboxConfig, SandboxUser
 from rcsandbox.background import BackgroundServer
 from tests.launcher.log_scan import leaks
+from tests.support.in_process import InProcessTransport
 from tests.support.token_service import token_service_config
 from tokenservice.app import create_app
 from tokenservice.config import TokenServiceConfig
@@ -136,9 +138,24 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _costly(request: pytest.FixtureRequest) -> bool:
+    return any(request.node.get_closest_marker(tier) for tier in ("real", "window", "package"))
+
+
 @pytest.fixture
-def rc() -> Iterator[Sandbox]:
-    """A Rocket.Chat stand-in; "rita" is a Rocket.Chat-only account (mode "rocketchat")."""
+def in_process_apps() -> dict[tuple[str, int], InProcessTransport]:
+    """The apps of this test's in-process servers by (host, port): ``client_for`` routes their address to them."""
+    return {}
+
+
+@pytest.fixture
+def rc(
+    request: pytest.FixtureRequest, in_process_apps: dict[tuple[str, int], InProcessTransport]
+) -> Iterator[Sandbox]:
+    """A Rocket.Chat stand-in; "rita" is a Rocket.Chat-only account (mode "rocketchat").
+
+    It serves on 127.0.0.1 for a test of a costly tier; for a fast (unmarked) one it has an address that
+    nobody listens on, and ``client_for``'s clients reach its app there in process."""
     users = [
         SandboxUser(username=u, password=p, name=u.title(), email=f"{u}@rc.example.com", roles=["user"])
         for u, p in RC_USERS.items()
@@ -153,8 +170,36 @@ def rc() -> Iterator[Sandbox]:
         create_tokens_secret=CREATE_TOKENS_SECRET,
         settings={"Iframe_Integration_receive_enable": True, "Iframe_Integration_receive_origin": "*"},
     )
-    with Sandbox(config) as sandbox:
-        yield sandbox
+    if _costly(request):
+        with Sandbox(config) as sandbox:
+            yield sandbox
+        return
+    sandbox = Sandbox(config, port=_unused_port())
+    transport = InProcessTransport(sandbox.app)
+    in_process_apps[("127.0.0.1", sandbox.port)] = transport
+    yield sandbox
+    transport.close()
+
+
+def _unused_port() -> int:
+    """A port nothing listens on (bound for a moment, never listened on), as an in-process server's address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Routes(httpx.BaseTransport):
+    """In-process apps by address; any other address goes over the client's own transport."""
+
+    def __init__(self, apps: dict[tuple[str, int], InProcessTransport], other: httpx.BaseTransport) -> None:
+        self._apps, self._other = apps, other
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        app = self._apps.get((request.url.host, request.url.port or 80))
+        return (app or self._other).handle_request(request)
+
+    def close(self) -> None:
+        self._other.close()
 
 
 @dataclass
@@ -215,13 +260,17 @@ def to_toml(flat: Mapping[str, Any]) -> str:
 
 
 @pytest.fixture
-def client_for(ledger: Ledger) -> Iterator[Callable[[Settings], httpx.Client]]:
+def client_for(
+    ledger: Ledger, in_process_apps: dict[tuple[str, int], InProcessTransport]
+) -> Iterator[Callable[[Settings], httpx.Client]]:
     """The launcher's own client for ``settings``, with a hook that puts every token seen in the ledger
-    and a list of the requests it made (``client.sent``)."""
+    and a list of the requests it made (``client.sent``); it reaches in-process servers in process."""
     clients: list[httpx.Client] = []
 
     def make(settings: Settings) -> httpx.Client:
         client = make_client(settings)
+        if in_process_apps:  # the wire only: settings, headers and hooks stay the launcher's
+            client._transport = _Routes(in_process_apps, client._transport)
         sent: list[str] = []
 
         def on_request(request: httpx.Request) -> None:

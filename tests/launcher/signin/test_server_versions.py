@@ -1,6 +1,6 @@
 """Public settings read right on every Rocket.Chat version: before 7.0 settings.public ignored the `_id`
 filter and paged through every public setting, so the Iframe settings are on a later page. Against the
-stand-in in its 6.x mode and its current mode, over real HTTP."""
+stand-in in its 6.x mode and its current mode, in process (the doctor's check over real HTTP)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from tests.launcher.conftest import to_toml
 WANTED = ["Iframe_Integration_receive_enable", "Iframe_Integration_receive_origin"]
 
 
-@pytest.mark.real
 @pytest.mark.parametrize("version", ["6.9.0", "7.10.0", "8.0.0"])
 def test_the_iframe_settings_are_read_on_every_version(rc, client_for, settings_for, version):
     rc.set_version(version)
@@ -29,19 +28,16 @@ def test_the_iframe_settings_are_read_on_every_version(rc, client_for, settings_
     }
 
 
-@pytest.mark.real
-def test_an_old_server_really_hides_the_settings_behind_the_first_page(rc):
+def test_an_old_server_really_hides_the_settings_behind_the_first_page(rc, client_for, settings_for):
     """The 6.x mode is what makes the test above mean something: one request by `_id` misses them."""
-    import httpx
-
     rc.set_version("6.9.0")
-    first_page = httpx.get(f"{rc.url}/api/v1/settings.public", params={"_id": ",".join(WANTED)}).json()
+    client = client_for(settings_for(rc.url, mode="rocketchat"))
+    first_page = client.get(f"{rc.url}/api/v1/settings.public", params={"_id": ",".join(WANTED)}).json()
 
     assert not {item["_id"] for item in first_page["settings"]} & set(WANTED)
     assert first_page["total"] > len(first_page["settings"])
 
 
-@pytest.mark.real
 def test_a_setting_the_server_does_not_list_is_unknown_not_off(rc, client_for, settings_for):
     values = RocketChatClient(rc.url, client_for(settings_for(rc.url, mode="rocketchat"))).public_settings(
         ["Iframe_Integration_receive_enable", "No_Such_Setting"]
