@@ -61,7 +61,7 @@ def _configure(launcher: Launcher, folder: Path) -> None:
 def _signed_in(launcher: Launcher, folder: Path, frame_url: str | None = None) -> LiveRun:
     """Signed in with downloads into `folder`; with `frame_url`, Rocket.Chat's page embeds that page."""
     _configure(launcher, folder)
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
     if frame_url is not None:
         script = (
             "(function () { var f = document.createElement('iframe'); f.id = 'foreign-frame';"

@@ -22,7 +22,7 @@ PICKER = "launcher-screen-picker"
 
 
 def _signed_in(launcher: Launcher) -> LiveRun:
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
     live = launcher.start(plan={"timeout": 120})
     live.wait_signed_in()
     live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)

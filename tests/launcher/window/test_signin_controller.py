@@ -471,7 +471,7 @@ def test_commands_work_follows_how_the_page_signed_in(make_window):
 # ---------------------------------------------------------------- a real flow
 
 
-@pytest.mark.keyring
+@pytest.mark.real
 def test_a_real_flow_signs_in_through_the_stand_in_and_the_token_service(
     profile, settings_for, org, rc, desktop_session
 ):

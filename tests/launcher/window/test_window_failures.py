@@ -8,7 +8,7 @@ from launcher.signin.credentials import CredentialStore
 from launcher.window.local_pages import SIGN_IN_LINK_REFUSED
 from tests.support.launcher_runs import ALICE
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+pytestmark = pytest.mark.window
 
 FINISH = ["signed-in", "error", "signin-failed", "signin"]
 

@@ -29,7 +29,7 @@ def _configure(launcher: Launcher, text: str) -> None:
 
 
 def _signed_in(launcher: Launcher, **plan: Any) -> LiveRun:
-    launcher.sign_in_with_form()
+    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
     live = launcher.start(plan={"timeout": 120, **plan})
     live.wait_signed_in()
     live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
