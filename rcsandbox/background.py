@@ -21,7 +21,7 @@ import uvicorn
 
 __all__ = ["BackgroundServer", "ServerStartError"]
 
-_GRACEFUL_SHUTDOWN = 5.0  # seconds a request still running at stop() may take before it is cancelled
+_GRACEFUL_SHUTDOWN = 1.0  # seconds a request still running at stop() may take before it is cancelled
 _POLL = 0.005
 
 
