@@ -165,12 +165,15 @@ class Recorder:
         os._exit(3)  # the window did not close: never leave a test or the demo hanging
 
     def write(self) -> None:
+        """report.json, replaced whole. The state listener, the watchdog and a test's driver write from
+        their own threads: one at a time, or two writers interleave in the one temporary file and leave
+        a report no one can read."""
         with self._lock:
             self.report["external_opened"] = list(self.shell.external_opened) if self.shell else []
             data = json.dumps(self.report, indent=2)
-        tmp = self.dir / "report.json.tmp"
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, self.dir / "report.json")
+            tmp = self.dir / "report.json.tmp"
+            tmp.write_text(data, encoding="utf-8")
+            os.replace(tmp, self.dir / "report.json")
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
