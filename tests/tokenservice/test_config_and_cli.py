@@ -25,8 +25,6 @@ from tokenservice.directory import UsersFileDirectory
 from .conftest import EMPLOYEES, SECRET, write_users_file
 from .rawhttp import RawConnection
 
-pytestmark = pytest.mark.real
-
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "tokenservice" / "tokenservice.example.toml"
 
@@ -118,6 +116,7 @@ async def _check(directory: UsersFileDirectory, username: str, password: str) ->
     return employee.name if employee else None
 
 
+@pytest.mark.real  # a process of its own
 def test_hash_password_reads_stdin_and_prints_a_users_entry(tmp_path: Path) -> None:
     result = _run_cli(
         "hash-password",
@@ -138,6 +137,7 @@ def test_hash_password_reads_stdin_and_prints_a_users_entry(tmp_path: Path) -> N
     assert asyncio.run(_check(directory, "erin", "wrong")) is None
 
 
+@pytest.mark.real  # a process of its own
 def test_hash_password_alone_prints_only_the_hash() -> None:
     result = _run_cli("hash-password", stdin="pw\n")
     assert result.returncode == 0
@@ -145,6 +145,7 @@ def test_hash_password_alone_prints_only_the_hash() -> None:
     assert result.stdout.count("\n") == 1
 
 
+@pytest.mark.real  # a process of its own
 def test_hash_password_refuses_an_empty_password_and_password_arguments() -> None:
     empty = _run_cli("hash-password", stdin="\n")
     assert empty.returncode == 1
@@ -153,6 +154,7 @@ def test_hash_password_refuses_an_empty_password_and_password_arguments() -> Non
     assert as_argument.returncode == 2  # argparse: no such option, by design
 
 
+@pytest.mark.real  # a process of its own
 def test_serve_with_a_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
     result = _run_cli("--config", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
@@ -202,6 +204,7 @@ def _sandbox_config(tmp_path: Path, rc: Sandbox) -> Path:
     return path
 
 
+@pytest.mark.real  # a process of its own
 def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> None:
     with _serving(_sandbox_config(tmp_path, rc)) as (url, stderr_out):
         login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": "alice-pw"})
@@ -216,6 +219,7 @@ def test_python_m_tokenservice_serves_flow_one(tmp_path: Path, rc: Sandbox) -> N
     assert "token issued" in stderr and "user=alice" in stderr
 
 
+@pytest.mark.real  # a process of its own
 def test_serve_applies_the_connection_limits_from_the_config(tmp_path: Path, rc: Sandbox) -> None:
     path = _sandbox_config(tmp_path, rc)
     _edit(path, "keep_alive_timeout = 5", "keep_alive_timeout = 1")

@@ -21,8 +21,6 @@ from tokenservice.app import create_app
 
 from .conftest import SECRET, RunningService
 
-pytestmark = pytest.mark.real
-
 RC_URL = "http://rc.test"
 
 
@@ -97,6 +95,7 @@ async def test_login_and_token_in_process(users_file: Path) -> None:
         await _login_then_token(service, rocketchat, rc)
 
 
+@pytest.mark.real
 @pytest.mark.anyio
 async def test_login_and_token_over_sockets(service: RunningService, rc: Sandbox) -> None:
     async with _over_sockets(service, rc) as (client, rocketchat, sandbox):
