@@ -57,7 +57,7 @@ class Desktop:
         self.events_seen = False  # Rocket.Chat's unread-changed came (else the page title is used)
         self._title = ""
         self._avatars = Avatars(settings, host.rc_url)
-        self._started = threading.Event()
+        self.started = threading.Event()  # set once the shortcuts, tray and notifier are in place
 
     # ------------------------------------------------------------------ before the window shows
 
@@ -88,7 +88,7 @@ class Desktop:
             self.tray = engine.on_ui_thread(self._create_tray)
         if self._notify:
             self._create_notifier()
-        self._started.set()
+        self.started.set()
         self._title = self.host.organization
         closed = self.host.closed
         while not closed.wait(POLL_INTERVAL_S):

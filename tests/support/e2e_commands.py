@@ -68,6 +68,7 @@ def facts(driver: Any) -> dict[str, Any]:
         "user_status": desktop.user_status,
         "tray": desktop.tray is not None,
         "notifier": desktop.notifier is not None,
+        "desktop_started": desktop.started.is_set(),  # shortcuts, tray and notifier in place
         "notifications_shown": desktop.notifications_shown,
         "activations": desktop.activations,
     }

@@ -437,7 +437,7 @@ def windows_desktop(mocked_os, monkeypatch, tmp_path):
         thread = threading.Thread(target=desk.start, daemon=True)
         thread.start()
         started.append((shell, desk, thread))
-        wait_for(desk._started.is_set, "the desktop parts to start")
+        wait_for(desk.started.is_set, "the desktop parts to start")
         return shell, desk
 
     yield start
