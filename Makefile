@@ -43,9 +43,15 @@ check: $(STAMP)
 	$(BIN)/python -m pytest -q -m "$(FAST_TIER)"
 
 # Every tier: fast, real (servers, keyring, LDAP, Redis, subprocesses), window (Xvfb) and package (bundle, .deb).
+# All but the package tier run in TEST_WORKERS processes (pytest-xdist), each with its own desktop session: the
+# window tests mostly wait on the page and the servers, not on the CPU. The package tier builds and installs the
+# bundle once, so it runs alone, after them.
+TEST_WORKERS ?= 3
+
 test: $(STAMP) dictionaries
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not package" -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -m package
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
