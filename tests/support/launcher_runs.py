@@ -113,6 +113,16 @@ class LiveRun:
             time.sleep(0.2)
         raise AssertionError(f"condition not met within {timeout:.0f} s; last facts: {facts}")
 
+    def js(self, script: str) -> Any:
+        """`script`'s value in the window's page (what a person's typing or a page would do)."""
+        return self.command("js", script=script).get("value")
+
+    def wait_features(
+        self, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """The window's features (downloads, dialogs, pop-ups...) once `condition` holds."""
+        return self.wait_facts(condition, timeout, command="features")
+
     def wait_signed_in(self, timeout: float = 60.0) -> None:
         """Block until the driver holds the signed-in window (its first answer comes only then)."""
         self.wait_facts(lambda f: f.get("state") == "signed-in", timeout)
@@ -263,6 +273,19 @@ class Launcher:
             timeout=60,
         )
         assert proc.returncode == 0, f"sign-in exited {proc.returncode}: {proc.stderr[-2000:]}"
+
+    def add_config(self, text: str) -> None:
+        """Append TOML tables to the launcher's configuration file (before the start that reads them)."""
+        with self.config.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text.strip() + "\n")
+
+    def start_signed_in(self, timeout: float = 120.0, **plan: Any) -> LiveRun:
+        """A held run on a profile signed in by command, once the stand-in's page shows its features."""
+        self.sign_in_by_command()  # the arrangement; the form has its own tests
+        live = self.start(plan={"timeout": timeout, **plan})
+        live.wait_signed_in()
+        live.wait_facts(lambda f: live.js("!!document.getElementById('workday')") is True)
+        return live
 
     def sign_in_keeping_the_web_session(self) -> Run:
         """First run through the form, kept open until Chromium wrote Rocket.Chat's login to the profile

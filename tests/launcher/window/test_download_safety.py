@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,35 +53,16 @@ def frame_site() -> Iterator[OtherOrigin]:
     server.close()
 
 
-def _configure(launcher: Launcher, folder: Path) -> None:
-    with launcher.config.open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[downloads]\nfolder = "{folder}"\n')
-
-
 def _signed_in(launcher: Launcher, folder: Path, frame_url: str | None = None) -> LiveRun:
     """Signed in with downloads into `folder`; with `frame_url`, Rocket.Chat's page embeds that page."""
-    _configure(launcher, folder)
-    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
+    launcher.add_config(f'[downloads]\nfolder = "{folder}"')
     if frame_url is not None:
         script = (
             "(function () { var f = document.createElement('iframe'); f.id = 'foreign-frame';"
             f" f.src = {json.dumps(frame_url)}; document.body.appendChild(f); }})();"
         )
         launcher.stack.sandbox.set_setting("Custom_Script_Logged_In", script)
-    live = launcher.start(plan={"timeout": 150})
-    live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
-    return live
-
-
-def _js(live: LiveRun, script: str) -> Any:
-    return live.command("js", script=script).get("value")
-
-
-def _workday(
-    live: LiveRun, condition: Callable[[dict[str, Any]], bool], timeout: float = 30.0
-) -> dict[str, Any]:
-    return live.wait_facts(condition, timeout, command="features")
+    return launcher.start_signed_in(timeout=150)
 
 
 def _files(folder: Path) -> list[str]:
@@ -104,7 +85,7 @@ def _save_blobs(live: LiveRun, files: list[tuple[str, str]]) -> None:
         + json.dumps(files)
         + ")"
     )
-    assert _js(live, script) == len(files)
+    assert live.js(script) == len(files)
 
 
 def _refused(facts: dict[str, Any], reason: str = "") -> list[dict[str, Any]]:
@@ -114,7 +95,7 @@ def _refused(facts: dict[str, Any], reason: str = "") -> list[dict[str, Any]]:
 
 def _post_to_frame(live: LiveRun, message: str) -> None:
     script = f"document.getElementById('foreign-frame').contentWindow.postMessage({json.dumps(message)}, '*'); true"
-    assert _js(live, script) is True
+    assert live.js(script) is True
 
 
 # ------------------------------------------------------------------------- another site's frame (M3)
@@ -125,11 +106,11 @@ def test_a_foreign_frames_data_download_asks_and_its_bursts_save_nothing(make_la
     live = _signed_in(make_launcher(), folder, frame_site.url)
 
     # the frame's data: launcher "invoice.pdf.desktop" gets the Save As dialog, not the folder
-    _workday(live, lambda f: f["save_dialog"], 45)
+    live.wait_features(lambda f: f["save_dialog"], 45)
     assert [n for n in _files(folder) if not n.endswith(".download")] == []
     # a burst while the dialog is open: all 30 refused, no second dialog stacked on the first
     _post_to_frame(live, "burst")
-    facts = _workday(live, lambda f: len(_refused(f, "waiting for your answer")) >= 30, 45)
+    facts = live.wait_features(lambda f: len(_refused(f, "waiting for your answer")) >= 30, 45)
     assert facts["save_dialog"] and _files(folder) == []
 
     shown = live.command("save-as-cancel")  # the person reads who offers the file, and says no
@@ -137,7 +118,7 @@ def test_a_foreign_frames_data_download_asks_and_its_bursts_save_nothing(make_la
     assert shown["title"] == "Save a file from a page inside Rocket.Chat (a data: link)", shown
     # the next burst comes right after the refusal: all 30 refused without asking again
     _post_to_frame(live, "burst")
-    facts = _workday(live, lambda f: len(_refused(f, "refused a file from the same site")) >= 30, 45)
+    facts = live.wait_features(lambda f: len(_refused(f, "refused a file from the same site")) >= 30, 45)
     assert len(_refused(facts)) == 60, facts["downloads"]
     assert not facts["save_dialog"] and _files(folder) == []
     assert live.command("facts")["state"] == "signed-in"
@@ -149,7 +130,7 @@ def test_rocketchats_own_page_saves_five_files_quietly_then_asks(make_launcher, 
     live = _signed_in(make_launcher(), folder)
 
     _save_blobs(live, [(f"note {n}.txt", f"note {n}\n") for n in range(1, 9)])  # eight at once, no click
-    facts = _workday(live, lambda f: f["save_dialog"] and len(f["downloads"]) >= 7)
+    facts = live.wait_features(lambda f: f["save_dialog"] and len(f["downloads"]) >= 7)
     saved = [d["name"] for d in facts["downloads"] if d["ok"]]
     assert saved == [f"note {n}.txt" for n in range(1, 6)], facts["downloads"]
     assert [d["name"] for d in _refused(facts)] == ["note 7.txt", "note 8.txt"]
@@ -170,7 +151,7 @@ def test_five_downloads_of_one_name_started_together_each_get_their_own_file(mak
     live = _signed_in(make_launcher(), folder)
 
     _save_blobs(live, [("same.txt", f"copy {n}\n") for n in range(1, 6)])
-    facts = _workday(live, lambda f: len(f["downloads"]) == 5)
+    facts = live.wait_features(lambda f: len(f["downloads"]) == 5)
 
     assert all(d["ok"] for d in facts["downloads"]), facts["downloads"]
     expected = ["same.txt"] + [f"same ({n}).txt" for n in range(1, 5)]
@@ -191,10 +172,10 @@ def test_a_failed_download_removes_only_what_it_created(make_launcher, tmp_path)
         " a.href = document.getElementById('file-cut').href + '&hold=3';"
         " document.body.appendChild(a); a.click(); a.remove(); return true; })()"
     )
-    assert _js(live, script) is True
+    assert live.js(script) is True
     _wait_for_file(folder / "cut.bin.download")
     _save_blobs(live, [("cut.bin", "the finished one\n")])
-    facts = _workday(live, lambda f: len(f["downloads"]) == 2, 40)
+    facts = live.wait_features(lambda f: len(f["downloads"]) == 2, 40)
 
     finished = [d for d in facts["downloads"] if d["ok"]]
     failed = [d for d in facts["downloads"] if not d["ok"]]
@@ -217,7 +198,7 @@ def test_a_running_download_is_cancelled_with_the_button_and_with_the_keyboard(m
     _wait_for_file(folder / "slow.bin.download")
     pressed = live.command("download-cancel")
     assert pressed == {"clicked": True, "visible": True, "text": "Cancel download"}, pressed
-    facts = _workday(live, lambda f: len(f["downloads"]) == 1)
+    facts = live.wait_features(lambda f: len(f["downloads"]) == 1)
     assert facts["downloads"][0] == {
         "name": "slow.bin",
         "path": str(folder / "slow.bin"),
@@ -230,7 +211,7 @@ def test_a_running_download_is_cancelled_with_the_button_and_with_the_keyboard(m
     assert live.command("click", selector="#file-slow")["clicked"]
     _wait_for_file(folder / "slow.bin.download")
     assert live.command("key", key="Ctrl+Shift+X")["sent"]
-    facts = _workday(live, lambda f: len(f["downloads"]) == 2)
+    facts = live.wait_features(lambda f: len(f["downloads"]) == 2)
     assert facts["downloads"][1]["reason"] == "cancelled", facts["downloads"]
     assert _files(folder) == []
     assert live.finish().returncode == 0

@@ -23,27 +23,9 @@ from tests.support.launcher_runs import ALICE, Launcher, LiveRun, OtherOrigin
 pytestmark = pytest.mark.window
 
 
-def _configure(launcher: Launcher, text: str) -> None:
-    with launcher.config.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + text.strip() + "\n")
-
-
-def _signed_in(launcher: Launcher) -> LiveRun:
-    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
-    live = launcher.start(plan={"timeout": 150})
-    live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
-    return live
-
-
-def _js(live: LiveRun, script: str) -> Any:
-    return live.command("js", script=script).get("value")
-
-
 def _embed(live: LiveRun, url: str) -> None:
     """Rocket.Chat's page embeds `url` (an app's widget, a preview) and keeps what it posts."""
-    _js(
-        live,
+    live.js(
         "window.__said = window.__said || []; window.addEventListener('message', function (e) {"
         " window.__said.push(String(e.data)); });"
         " var f = document.createElement('iframe'); f.id = 'embed';"
@@ -57,7 +39,7 @@ def _said(live: LiveRun, prefix: str, timeout: float = 40.0) -> str:
     deadline = time.monotonic() + timeout
     said: Any = None
     while time.monotonic() < deadline:
-        said = _js(live, "window.__said || []")
+        said = live.js("window.__said || []")
         for message in said or []:
             if message.startswith(prefix):
                 return message
@@ -81,8 +63,7 @@ def _browser_gets(launcher: Launcher, url: str, timeout: float = 20.0) -> list[s
 def _control_click(live: LiveRun, url: str) -> None:
     """A person's click on a link to another site in Rocket.Chat's page (target=_blank): the browser
     gets it. Waiting for it is how a test knows every earlier launch had its chance to happen too."""
-    _js(
-        live,
+    live.js(
         f"var a = document.createElement('a'); a.id = 'control'; a.href = {url!r}; a.target = '_blank';"
         " a.textContent = 'a link'; document.getElementById('workday').prepend(a); true",
     )
@@ -127,8 +108,8 @@ def test_a_foreign_frame_opens_no_call_window_without_a_click(make_launcher, ser
     call = servers("call", b"<html><body>a call room</body></html>")
     attacker = servers("attacker", _opener([call.url + "/attacker-room"]))
     launcher = make_launcher()
-    _configure(launcher, f'[video_conference]\norigins = ["{call.url}"]')
-    live = _signed_in(launcher)
+    launcher.add_config(f'[video_conference]\norigins = ["{call.url}"]')
+    live = launcher.start_signed_in(timeout=150)
 
     _embed(live, attacker.url + "/widget")
     assert _said(live, "windows-open:") == "windows-open:0"  # the window it asked for is gone
@@ -144,7 +125,7 @@ def test_a_foreign_frame_launches_no_browser_without_a_click(make_launcher, serv
     urls = [f"{attacker.url}/ad-{n}" for n in range(5)]
     attacker = servers("frame", _opener(urls))
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in(timeout=150)
 
     _embed(live, attacker.url + "/widget")
     assert _said(live, "windows-open:") == "windows-open:0"
@@ -167,8 +148,8 @@ def test_a_call_page_opens_no_more_windows_and_cannot_steer_the_main_window(make
     ).replace("__OPEN__", json.dumps(more))
     call = servers("call", page.encode())
     launcher = make_launcher()
-    _configure(launcher, f'[video_conference]\norigins = ["{call.url}"]')
-    live = _signed_in(launcher)
+    launcher.add_config(f'[video_conference]\norigins = ["{call.url}"]')
+    live = launcher.start_signed_in(timeout=150)
 
     _control_click(live, call.url + "/room")  # a person joins the call: an in-app window
     live.wait_facts(lambda f: f["popups"], 30, command="features")
@@ -183,7 +164,7 @@ def test_a_call_page_opens_no_more_windows_and_cannot_steer_the_main_window(make
 
     assert opened == [elsewhere.url + "/clicked"]  # neither /more-N nor /from-call
     assert [p["url"] for p in _popups(live)] == [call.url + "/room"]
-    assert _js(live, "location.origin") == launcher.stack.rocketchat_url
+    assert live.js("location.origin") == launcher.stack.rocketchat_url
     assert live.finish().returncode == 0
 
 
@@ -195,8 +176,8 @@ def test_a_click_inside_a_foreign_frame_opens_no_in_app_call_window(make_launche
     )
     attacker = servers("attacker", link.encode())
     launcher = make_launcher()
-    _configure(launcher, f'[video_conference]\norigins = ["{call.url}"]')
-    live = _signed_in(launcher)
+    launcher.add_config(f'[video_conference]\norigins = ["{call.url}"]')
+    live = launcher.start_signed_in(timeout=150)
 
     _embed(live, attacker.url + "/widget")
     live.wait_facts(lambda f: any(r.startswith("/widget") for r in attacker.requests), 30)
@@ -214,9 +195,8 @@ def test_one_click_opens_a_capped_number_of_windows(make_launcher, servers):
     elsewhere = servers("elsewhere", b"<html><body>elsewhere</body></html>")
     urls = [f"{elsewhere.url}/burst-{n}" for n in range(8)]
     launcher = make_launcher()
-    live = _signed_in(launcher)
-    _js(
-        live,
+    live = launcher.start_signed_in(timeout=150)
+    live.js(
         "var b = document.createElement('button'); b.id = 'burst'; b.textContent = 'open';"
         f" b.onclick = function () {{ {json.dumps(urls)}.forEach(function (u) {{ window.open(u, '_blank'); }}); }};"
         " document.getElementById('workday').prepend(b); true",
@@ -279,7 +259,7 @@ def test_a_foreign_frame_cannot_sign_the_window_in_as_someone_else_without_a_cli
         "attacker",
         f"<html><body><script>top.location = {json.dumps(_token_link(launcher, token))};</script></body></html>".encode(),
     )
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in(timeout=150)
 
     _embed(live, attacker.url + "/widget")
     _refused_or_switched(launcher, live)
@@ -291,10 +271,9 @@ def test_a_foreign_frame_cannot_sign_the_window_in_as_someone_else_without_a_cli
 @pytest.mark.parametrize("target", ["_self", "_blank"])
 def test_a_clicked_resume_token_link_is_refused_in_the_main_window_and_in_a_pop_up(make_launcher, target):
     launcher, token = _with_bob(make_launcher)
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in(timeout=150)
 
-    _js(
-        live,
+    live.js(
         f"var a = document.createElement('a'); a.id = 'fixation'; a.href = {_token_link(launcher, token)!r};"
         f" a.target = {target!r}; a.textContent = 'your invoice'; document.getElementById('workday').prepend(a); true",
     )
@@ -309,10 +288,9 @@ def test_a_clicked_resume_token_link_is_refused_in_the_main_window_and_in_a_pop_
 
 def test_an_in_app_pop_up_sent_on_to_a_resume_token_link_refuses_it(make_launcher):
     launcher, token = _with_bob(make_launcher)
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in(timeout=150)
     preview = f"{launcher.stack.rocketchat_url}/file-upload/report/Quarterly%20report.txt"
-    _js(
-        live,
+    live.js(
         "var b = document.createElement('button'); b.id = 'preview'; b.textContent = 'preview';"
         f" b.onclick = function () {{ var w = window.open({preview!r}, '_blank');"
         f" setTimeout(function () {{ w.location = {_token_link(launcher, token)!r}; }}, 1500); }};"

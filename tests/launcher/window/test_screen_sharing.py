@@ -14,27 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
+from tests.support.launcher_runs import LiveRun, OtherOrigin
 
 pytestmark = pytest.mark.window
 
 PICKER = "launcher-screen-picker"
 
 
-def _signed_in(launcher: Launcher) -> LiveRun:
-    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
-    live = launcher.start(plan={"timeout": 120})
-    live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
-    return live
-
-
-def _js(live: LiveRun, script: str) -> Any:
-    return live.command("js", script=script).get("value")
-
-
 def _result(live: LiveRun, key: str) -> Any:
-    return _js(live, f"(window.sandboxMedia || {{}})[{key!r}] || null")
+    return live.js(f"(window.sandboxMedia || {{}})[{key!r}] || null")
 
 
 def _answered(live: LiveRun, key: str, timeout: float = 30.0) -> str:
@@ -60,7 +48,7 @@ def test_the_screen_picker_waits_for_the_person_and_either_answer_leaves_the_lau
     make_launcher, button
 ):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
 
     assert live.command("click", selector="#share-screen")["clicked"]
     picker = _picker(live)
@@ -103,10 +91,9 @@ def screen_embed():
 
 def test_another_sites_frame_asking_for_the_screen_gets_no_picker_and_a_refusal(make_launcher, screen_embed):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
     # Rocket.Chat's page (untrusted: an admin's script, an app) embeds the site and delegates the screen.
-    _js(
-        live,
+    live.js(
         "window.addEventListener('message', function (e) { window.sandboxMedia = window.sandboxMedia || {};"
         " window.sandboxMedia.embed = e.data; });"
         " var f = document.createElement('iframe'); f.id = 'embed'; f.allow = 'display-capture';"
@@ -145,9 +132,8 @@ def test_a_call_window_that_closes_itself_while_the_picker_shows_leaves_the_laun
         launcher = make_launcher()
         with launcher.config.open("a", encoding="utf-8") as handle:
             handle.write(f'\n[video_conference]\norigins = ["{call.url}"]\n')
-        live = _signed_in(launcher)
-        _js(
-            live,
+        live = launcher.start_signed_in()
+        live.js(
             f"var a = document.createElement('a'); a.id = 'join'; a.href = {call.url + '/room'!r};"
             " a.target = '_blank'; a.textContent = 'Join'; document.getElementById('workday').prepend(a); true",
         )

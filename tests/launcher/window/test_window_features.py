@@ -22,33 +22,11 @@ from tests.support.launcher_runs import Launcher, LiveRun, OtherOrigin
 pytestmark = pytest.mark.window
 
 
-def _configure(launcher: Launcher, text: str) -> None:
-    """Put tables into the launcher's configuration file (before the first start)."""
-    with launcher.config.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + text.strip() + "\n")
-
-
-def _signed_in(launcher: Launcher, **plan: Any) -> LiveRun:
-    launcher.sign_in_by_command()  # the arrangement; the form has its own tests
-    live = launcher.start(plan={"timeout": 120, **plan})
-    live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
-    return live
-
-
 def _downloading_into(make_launcher, folder: Path, *lines: str) -> LiveRun:
     """A signed-in launcher whose downloads go to `folder` (more [downloads] `lines` if given)."""
     launcher = make_launcher()
-    _configure(launcher, "\n".join(["[downloads]", f'folder = "{folder}"', *lines]))
-    return _signed_in(launcher)
-
-
-def _js(live: LiveRun, script: str) -> Any:
-    return live.command("js", script=script).get("value")
-
-
-def _workday(live: LiveRun, condition, timeout: float = 30.0) -> dict[str, Any]:
-    return live.wait_facts(condition, timeout, command="features")
+    launcher.add_config("\n".join(["[downloads]", f'folder = "{folder}"', *lines]))
+    return launcher.start_signed_in()
 
 
 # ------------------------------------------------------------------------------------------ downloads
@@ -61,9 +39,9 @@ def test_an_attachment_lands_in_the_downloads_folder_with_its_name_and_the_app_l
     live = _downloading_into(make_launcher, folder)
 
     assert live.command("click", selector="#file-download")["clicked"]
-    facts = _workday(live, lambda f: len(f.get("downloads", [])) == 1)
+    facts = live.wait_features(lambda f: len(f.get("downloads", [])) == 1)
     live.command("click", selector="#save-notes")
-    facts = _workday(live, lambda f: len(f.get("downloads", [])) == 2)
+    facts = live.wait_features(lambda f: len(f.get("downloads", [])) == 2)
 
     saved = folder / "Quarterly report (1).txt"
     assert facts["downloads"][0] == {"name": saved.name, "path": str(saved), "ok": True}
@@ -136,9 +114,9 @@ def test_with_downloads_ask_a_save_as_dialog_keeps_the_extension_of_a_typed_name
     live = _downloading_into(make_launcher, folder, "ask = true")
 
     assert live.command("click", selector="#file-download")["clicked"]
-    _workday(live, lambda f: f["save_dialog"])
+    live.wait_features(lambda f: f["save_dialog"])
     assert live.command("save-as", name="report for Bob")["saved"]  # typed without ".txt"
-    facts = _workday(live, lambda f: len(f["downloads"]) == 1)
+    facts = live.wait_features(lambda f: len(f["downloads"]) == 1)
 
     saved = folder / "report for Bob.txt"
     assert facts["downloads"][0] == {"name": saved.name, "path": str(saved), "ok": True}
@@ -151,7 +129,7 @@ def test_a_download_cut_half_way_leaves_no_partial_file(make_launcher, tmp_path)
     live = _downloading_into(make_launcher, folder)
 
     live.command("click", selector="#file-cut")
-    facts = _workday(live, lambda f: len(f.get("downloads", [])) == 1)
+    facts = live.wait_features(lambda f: len(f.get("downloads", [])) == 1)
 
     entry = facts["downloads"][0]
     assert entry["ok"] is False and entry["name"] == "cut.bin", entry
@@ -165,7 +143,7 @@ def test_a_download_folder_that_cannot_be_written_is_reported_and_the_app_lives(
     not_a_folder.write_text("a file where the folder should be", encoding="utf-8")
 
     live.command("click", selector="#file-download")
-    facts = _workday(live, lambda f: f.get("downloads"))
+    facts = live.wait_features(lambda f: f.get("downloads"))
 
     entry = facts["downloads"][0]
     assert entry["ok"] is False and "cannot be written" in entry["reason"], entry
@@ -176,10 +154,10 @@ def test_a_download_folder_that_cannot_be_written_is_reported_and_the_app_lives(
 
 def test_an_exception_in_a_qt_slot_is_logged_and_the_window_survives(make_launcher):
     """PyQt6 aborts the process (exit 134) when a slot raises and no excepthook is set."""
-    live = _signed_in(make_launcher())
+    live = make_launcher().start_signed_in()
 
     live.command("raise-in-slot")
-    facts = _workday(live, lambda f: f.get("survived"))
+    facts = live.wait_features(lambda f: f.get("survived"))
 
     assert facts["survived"] == ["RuntimeError"]
     assert live.command("facts")["state"] == "signed-in"
@@ -193,7 +171,7 @@ def test_an_exception_in_a_qt_slot_is_logged_and_the_window_survives(make_launch
 
 
 def _media_result(live: LiveRun, button: str) -> str | None:
-    return _js(live, f"(window.sandboxMedia || {{}})[{button!r}] || null")
+    return live.js(f"(window.sandboxMedia || {{}})[{button!r}] || null")
 
 
 def _wait_media(live: LiveRun, button: str, timeout: float = 30.0) -> str:
@@ -217,10 +195,10 @@ def fake_media(monkeypatch):
 
 def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(make_launcher, fake_media):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
 
     live.command("click", selector="#ask-microphone")
-    facts = _workday(live, lambda f: f["dialogs"])
+    facts = live.wait_features(lambda f: f["dialogs"])
     prompt = facts["dialogs"][0]
     assert prompt["name"] == "launcher-permission-prompt"
     assert prompt["text"] == f"{launcher.stack.rocketchat_url} wants to use your microphone."
@@ -229,7 +207,7 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     assert live.command("answer-dialog", name="launcher-permission-prompt", button="Allow")["clicked"]
     assert _wait_media(live, "ask-microphone") == "granted"
 
-    _js(live, "delete window.sandboxMedia['ask-microphone']; true")
+    live.js("delete window.sandboxMedia['ask-microphone']; true")
     live.command("click", selector="#ask-microphone")
     assert _wait_media(live, "ask-microphone") == "granted"  # remembered: no second prompt
     facts = live.command("features")
@@ -241,19 +219,19 @@ def test_rocketchat_asks_once_for_the_microphone_and_the_answer_is_remembered(ma
     # it was given to, so the forgetting shows from the next start)
     live = launcher.start(plan={"timeout": 120})
     live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
+    live.wait_facts(lambda f: live.js("!!document.getElementById('workday')") is True)
     live.command("click", selector="#ask-microphone")
     assert _wait_media(live, "ask-microphone") == "granted"
     assert live.command("features")["dialogs"] == []
     assert live.command("menu", title="Forget permissions")["clicked"]
-    _workday(live, lambda f: f["permissions"] == {})
+    live.wait_features(lambda f: f["permissions"] == {})
     live.finish()
 
     live = launcher.start(plan={"timeout": 120})
     live.wait_signed_in()
-    live.wait_facts(lambda f: _js(live, "!!document.getElementById('workday')") is True)
+    live.wait_facts(lambda f: live.js("!!document.getElementById('workday')") is True)
     live.command("click", selector="#ask-microphone")
-    _workday(live, lambda f: f["dialogs"])
+    live.wait_features(lambda f: f["dialogs"])
     assert live.command("answer-dialog", name="launcher-permission-prompt", button="Don't allow")["clicked"]
     assert _wait_media(live, "ask-microphone").startswith("denied:")
     assert live.command("features")["permissions"] == {launcher.stack.rocketchat_url: {"microphone": False}}
@@ -276,10 +254,9 @@ def media_page():
 
 
 def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher, fake_media, media_page):
-    live = _signed_in(make_launcher())
+    live = make_launcher().start_signed_in()
 
-    _js(
-        live,
+    live.js(
         "window.addEventListener('message', function (e) { window.sandboxMedia = window.sandboxMedia || {};"
         " window.sandboxMedia.embed = e.data; });"
         f" var f = document.createElement('iframe'); f.allow = 'microphone; camera'; f.src = {media_page + '/embed'!r};"
@@ -293,8 +270,7 @@ def test_another_origin_is_denied_the_microphone_without_a_prompt(make_launcher,
 
 def _call_link(live: LiveRun, url: str) -> None:
     """A video-conference link in the chat, as Rocket.Chat's "Join" opens it: a new window."""
-    _js(
-        live,
+    live.js(
         f"var a = document.createElement('a'); a.id = 'call-link'; a.href = {url!r}; a.target = '_blank';"
         " a.textContent = 'Join the call'; document.getElementById('workday').appendChild(a); true",
     )
@@ -305,11 +281,11 @@ def test_a_call_on_a_configured_video_conference_server_opens_in_app_and_asks_fo
     make_launcher, fake_media, media_page
 ):
     launcher = make_launcher()
-    _configure(launcher, f'[video_conference]\norigins = ["{media_page}"]')  # in_app is on by default
-    live = _signed_in(launcher)
+    launcher.add_config(f'[video_conference]\norigins = ["{media_page}"]')  # in_app is on by default
+    live = launcher.start_signed_in()
 
     _call_link(live, media_page + "/call")
-    facts = _workday(live, lambda f: f["popups"] and f["dialogs"])
+    facts = live.wait_features(lambda f: f["popups"] and f["dialogs"])
     assert facts["popups"][0]["url"] == media_page + "/call" and facts["popups"][0]["visible"]
     assert facts["dialogs"][0]["text"] == f"{media_page} wants to use your microphone."
     assert live.command("answer-dialog", name="launcher-permission-prompt", button="Allow")["clicked"]
@@ -326,8 +302,8 @@ def test_a_call_on_a_configured_video_conference_server_opens_in_app_and_asks_fo
 
 def test_with_in_app_calls_off_a_video_conference_link_goes_to_the_browser(make_launcher, media_page):
     launcher = make_launcher()
-    _configure(launcher, f'[video_conference]\nin_app = false\norigins = ["{media_page}"]')
-    live = _signed_in(launcher)
+    launcher.add_config(f'[video_conference]\nin_app = false\norigins = ["{media_page}"]')
+    live = launcher.start_signed_in()
 
     _call_link(live, media_page + "/call")
     deadline = time.monotonic() + 20
@@ -367,7 +343,7 @@ def _sent(files: list[dict[str, Any]]) -> dict[str, tuple[int, str]]:
 
 def test_several_files_chosen_in_the_picker_are_uploaded_whole(make_launcher, tmp_path):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
     contents = _files(tmp_path / "to send")
 
     assert live.command("click", selector="#attach")["clicked"]
@@ -383,7 +359,7 @@ def test_several_files_chosen_in_the_picker_are_uploaded_whole(make_launcher, tm
 
 def test_files_dropped_from_the_desktop_are_uploaded_whole(make_launcher, tmp_path):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
     contents = _files(tmp_path / "desktop")
     paths = [str(tmp_path / "desktop" / name) for name in contents]
 
@@ -397,8 +373,8 @@ def test_files_dropped_from_the_desktop_are_uploaded_whole(make_launcher, tmp_pa
 
 def test_an_image_pasted_from_the_clipboard_is_uploaded(make_launcher):
     launcher = make_launcher()
-    live = _signed_in(launcher)
-    _js(live, "document.getElementById('composer').focus(); true")
+    live = launcher.start_signed_in()
+    live.js("document.getElementById('composer').focus(); true")
 
     assert live.command("copy-image")["copied"]
     assert live.command("key", key="Ctrl+V")["sent"]
@@ -413,14 +389,13 @@ def test_an_image_pasted_from_the_clipboard_is_uploaded(make_launcher):
 
 
 def test_right_click_in_the_message_field_opens_a_native_menu_with_its_entries(make_launcher):
-    live = _signed_in(make_launcher())
-    _js(
-        live,
+    live = make_launcher().start_signed_in()
+    live.js(
         "var c = document.getElementById('composer'); c.value = 'Hello there'; c.focus(); c.select(); true",
     )
 
     assert live.command("click", selector="#composer", button="right", fx=0.2)["clicked"]
-    facts = _workday(live, lambda f: f.get("context_menu"))
+    facts = live.wait_features(lambda f: f.get("context_menu"))
 
     texts = [entry["text"] for entry in facts["context_menu"]]
     for expected in ("Cut", "Copy", "Paste", "Select all", "Check spelling"):
@@ -434,9 +409,9 @@ def test_right_click_in_the_message_field_opens_a_native_menu_with_its_entries(m
 def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launcher):
     """Spell check with the .bdic dictionaries `make dictionaries` converted (offline, no download):
     typed text is checked, the right-click menu offers Chromium's suggestions, and one replaces the word."""
-    live = _signed_in(make_launcher())
+    live = make_launcher().start_signed_in()
     assert live.command("features")["spellcheck"] == {"enabled": True, "languages": ["en-US"]}  # C -> English
-    _js(live, "var c = document.getElementById('composer'); c.value = ''; c.focus(); true")
+    live.js("var c = document.getElementById('composer'); c.value = ''; c.focus(); true")
     assert live.command("type", text="Wrold teh ")["typed"]
 
     # The checker runs after typing, once its dictionary is loaded: right-click until it has marked the word.
@@ -444,7 +419,7 @@ def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launche
     menu: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         assert live.command("click", selector="#composer", button="right", fx=0.03, fy=0.25)["clicked"]
-        menu = _workday(live, lambda f: f.get("context_menu"))["context_menu"]
+        menu = live.wait_features(lambda f: f.get("context_menu"))["context_menu"]
         if any(entry["text"] == "World" for entry in menu):
             break
         live.command("close-menu")
@@ -456,7 +431,7 @@ def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launche
     deadline = time.monotonic() + 10
     value = None
     while time.monotonic() < deadline and value != "World teh ":
-        value = _js(live, "document.getElementById('composer').value")
+        value = live.js("document.getElementById('composer').value")
         time.sleep(0.1)
     assert value == "World teh ", value
     assert live.finish().returncode == 0
@@ -467,10 +442,10 @@ def test_a_misspelled_word_is_marked_and_its_suggestion_replaces_it(make_launche
 
 def test_a_protected_file_preview_opens_in_an_in_app_window_with_the_session(make_launcher):
     launcher = make_launcher()
-    live = _signed_in(launcher)
+    live = launcher.start_signed_in()
 
     assert live.command("click", selector="#file-preview")["clicked"]
-    facts = _workday(live, lambda f: f["popups"] and "/file-upload/report/" in f["popups"][0]["url"])
+    facts = live.wait_features(lambda f: f["popups"] and "/file-upload/report/" in f["popups"][0]["url"])
 
     popup = facts["popups"][0]
     assert popup["visible"] is True
@@ -482,6 +457,6 @@ def test_a_protected_file_preview_opens_in_an_in_app_window_with_the_session(mak
         time.sleep(0.2)
     assert (text or "").startswith("Quarterly report"), text  # the file itself, not "Forbidden"
     assert live.command("close-popups")["closed"] == 1
-    _workday(live, lambda f: f["popups"] == [])
+    live.wait_features(lambda f: f["popups"] == [])
     assert live.command("facts")["state"] == "signed-in"  # closing the pop-up left the app running
     assert live.finish().returncode == 0
