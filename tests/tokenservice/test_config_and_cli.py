@@ -7,7 +7,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox
-from tests.support.servers import wait_for_http
+from tests.support.servers import free_port, wait_for_http
 from tokenservice.config import ConfigError, load_config
 from tokenservice.directory import UsersFileDirectory
 
@@ -162,17 +161,10 @@ def test_serve_with_a_bad_config_exits_with_a_clear_message(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _serving(path: Path) -> Iterator[tuple[str, list[str]]]:
-    """`python -m tokenservice --config path` on a free port until /healthz answers; yields the URL and,
-    once the block ends and the process is stopped, its standard error (as the list's only item)."""
-    port = _free_port()
+def start_service_process(path: Path) -> tuple[subprocess.Popen[str], str]:
+    """`python -m tokenservice --config path` on a free port, once /healthz answers: the process (its
+    standard error piped) and its URL."""
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tokenservice", "--config", str(path), "--port", str(port)],
         cwd=REPO,
@@ -182,9 +174,22 @@ def _serving(path: Path) -> Iterator[tuple[str, list[str]]]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}"
-    stderr_out: list[str] = []
     try:
         wait_for_http(proc, f"{url}/healthz", "the service")
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc, url
+
+
+@contextlib.contextmanager
+def _serving(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """`python -m tokenservice --config path` until the block ends; yields the URL and, once the process
+    is stopped, its standard error (as the list's only item)."""
+    proc, url = start_service_process(path)
+    stderr_out: list[str] = []
+    try:
         yield url, stderr_out
     finally:
         proc.send_signal(signal.SIGINT)

@@ -3,10 +3,7 @@ gets a 503 with Retry-After and the service's JSON error, not a 500 with a trace
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,10 +12,9 @@ import httpx
 import pytest
 
 from rcsandbox import Sandbox
-from tests.support.servers import free_port, wait_for_http
 
 from .conftest import EMPLOYEES
-from .test_config_and_cli import REPO, _edit, _sandbox_config
+from .test_config_and_cli import _edit, _sandbox_config, start_service_process
 
 pytestmark = pytest.mark.real
 
@@ -38,18 +34,8 @@ def test_sigterm_answers_a_request_waiting_on_rocketchat_with_503(
 ) -> None:
     config = _sandbox_config(tmp_path, rc)
     _edit(config, "graceful_shutdown_timeout = 10", f"graceful_shutdown_timeout = {GRACE}")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tokenservice", "--config", str(config), "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_service_process(config)
     try:
-        wait_for_http(proc, f"{url}/healthz", "the service")
         login = httpx.post(f"{url}/api/login", json={"username": "alice", "password": EMPLOYEES["alice"][0]})
         session = login.json()["access_token"]
         if route == "launcher":
